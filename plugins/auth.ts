@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto'
+import fp from 'fastify-plugin'
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import { ForbiddenError, UnauthorizedError } from '../src/errors.js'
+import { problems } from '../schemas/responses.js'
+import { BEARER_SCHEME } from './docs.js'
+
+export type Role = 'customer' | 'admin'
+
+/**
+ * Who may call a route, declared once on the route: `config: { access: 'admin' }`.
+ * This plugin turns it into the authentication hook, the role check, and the OpenAPI security + 401/403 entries.
+ */
+export type Access = 'anyone' | 'signed-in' | 'admin'
+
+export interface AccessTokenClaims {
+  sub: string
+  role: Role
+  jti: string
+  iat: number
+  exp: number
+  iss: string
+  aud: string
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: { sub: string, role: Role, jti: string }
+    user: AccessTokenClaims
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access
+  }
+  interface FastifyInstance {
+    /** onRequest hook: verifies the bearer token into request.user, or answers 401. */
+    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /** preHandler hook factory: 403 unless request.user has one of the roles. */
+    authorize: (...roles: Role[]) => (request: FastifyRequest) => Promise<void>
+    /** Signs an access token for a user; returns it with its lifetime in seconds. */
+    issueAccessToken: (user: { id: string, role: Role }) => { token: string, expiresIn: number }
+  }
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9\-_.]+)$/
+
+async function authPlugin (fastify: FastifyInstance) {
+  const { jwt } = fastify.config
+  await fastify.register(fastifyJwt, {
+    secret: jwt.secret,
+    sign: { algorithm: 'HS256', iss: jwt.issuer, aud: jwt.audience, expiresIn: `${jwt.accessTokenTtlSeconds}s` },
+    // fast-jwt accepts any algorithm, issuer and audience unless pinned (RFC 8725 §2.1, PITFALLS.md).
+    verify: {
+      algorithms: ['HS256'],
+      allowedIss: jwt.issuer,
+      allowedAud: jwt.audience,
+      requiredClaims: ['sub', 'role', 'jti', 'iat', 'exp', 'iss', 'aud']
+    }
+  })
+
+  fastify.decorate('issueAccessToken', (user: { id: string, role: Role }) => ({
+    token: fastify.jwt.sign({ sub: user.id, role: user.role, jti: randomUUID() }),
+    expiresIn: jwt.accessTokenTtlSeconds
+  }))
+
+  fastify.decorate('authenticate', async (request: FastifyRequest) => {
+    const header = request.headers.authorization
+    if (header === undefined) throw new UnauthorizedError('Missing bearer token')
+    if (!BEARER.test(header)) throw new UnauthorizedError('Authorization header must be "Bearer <token>"')
+    try {
+      await request.jwtVerify()
+    } catch {
+      // One answer for expired, forged, wrong issuer/audience or alg: the client's remedy is the same.
+      throw new UnauthorizedError('Invalid or expired access token')
+    }
+    if (request.user.role !== 'customer' && request.user.role !== 'admin') throw new UnauthorizedError('Invalid or expired access token')
+  })
+
+  fastify.decorate('authorize', (...roles: Role[]) => async (request: FastifyRequest) => {
+    if (!roles.includes(request.user.role)) throw new ForbiddenError()
+  })
+
+  const adminOnly = fastify.authorize('admin')
+  fastify.addHook('onRoute', (route: RouteOptions) => {
+    const access = route.config?.access
+    if (access === undefined || access === 'anyone') return
+    route.onRequest = [...toArray(route.onRequest), fastify.authenticate]
+    if (access === 'admin') route.preHandler = [adminOnly, ...toArray(route.preHandler)]
+    const schema = route.schema ?? {}
+    route.schema = {
+      ...schema,
+      security: [{ [BEARER_SCHEME]: [] }],
+      response: {
+        ...problems(401, ...(access === 'admin' ? [403] as const : [])),
+        ...(schema.response as Record<string, unknown> | undefined)
+      }
+    }
+  })
+}
+
+function toArray<T> (value: T | T[] | undefined): T[] {
+  if (value === undefined) return []
+  return Array.isArray(value) ? value : [value]
+}
+
+export default fp(authPlugin, { name: 'auth', dependencies: ['config', 'docs'] })
+
+/** @see https://github.com/fastify/fastify-jwt @see https://www.rfc-editor.org/rfc/rfc8725 */

@@ -1,0 +1,46 @@
+import fp from 'fastify-plugin'
+import fastifyPostgres from '@fastify/postgres'
+import type { FastifyInstance } from 'fastify'
+import { postgresDatabase, postgresPoolConfig } from '../src/database/postgres.js'
+import { openPglite } from '../src/database/pglite.js'
+import { migrate } from '../src/database/migrate.js'
+import type { Database } from '../src/database/types.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** query / transaction on real PostgreSQL or embedded PGlite; repositories cannot tell which. */
+    db: Database
+  }
+}
+
+async function connect (fastify: FastifyInstance): Promise<Database> {
+  const { database } = fastify.config
+  if (database.url === undefined) {
+    fastify.log.info({ dataDir: database.pgliteDataDir }, 'DATABASE_URL is not set: using embedded PostgreSQL (PGlite)')
+    const db = await openPglite(database.pgliteDataDir)
+    fastify.addHook('onClose', async () => { await db.close() })
+    return db
+  }
+  await fastify.register(fastifyPostgres, postgresPoolConfig({
+    connectionString: database.url,
+    poolMax: database.poolMax,
+    connectTimeoutMs: database.connectTimeoutMs,
+    statementTimeoutMs: database.statementTimeoutMs
+  }))
+  // An idle connection dropped by the server emits 'error' on the pool; unhandled, it would kill the process.
+  fastify.pg.pool.on('error', (error) => { fastify.log.warn({ err: error }, 'idle database connection lost') })
+  return postgresDatabase(fastify.pg.pool)
+}
+
+async function databasePlugin (fastify: FastifyInstance) {
+  const db = await connect(fastify)
+  fastify.decorate('db', db)
+  if (fastify.config.database.migrateOnStart) {
+    const applied = await migrate(db)
+    if (applied.length > 0) fastify.log.info({ applied }, 'migrations applied')
+  }
+}
+
+export default fp(databasePlugin, { name: 'database', dependencies: ['config'] })
+
+/** @see https://github.com/fastify/fastify-postgres @see https://pglite.dev */

@@ -1,0 +1,28 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { NotFoundError } from '../src/errors.js'
+import { toProblem } from '../src/problem.js'
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+
+/** Every error, Fastify's own included, leaves as application/problem+json (RFC 9457). */
+async function errorsPlugin (fastify: FastifyInstance) {
+  const hideInternals = fastify.config.isProduction
+
+  fastify.setErrorHandler(async (error, request, reply) => {
+    const { body, headers } = toProblem(error, request, hideInternals)
+    // Expected client errors are info (no alert noise); server errors are error with the cause.
+    if (body.status >= 500) {
+      request.log.error({ err: error, status: body.status }, 'request failed')
+    } else {
+      request.log.info({ status: body.status, problem: body.type, detail: body.detail }, 'request rejected')
+    }
+    return reply.code(body.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(body)
+  })
+
+  fastify.setNotFoundHandler(async (request) => {
+    throw new NotFoundError(`Route ${request.method} ${request.url.split('?')[0] ?? ''} not found`)
+  })
+}
+
+export default fp(errorsPlugin, { name: 'errors', dependencies: ['config'] })

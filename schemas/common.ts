@@ -1,0 +1,7 @@
+import { Type } from '@sinclair/typebox'
+
+export const Uuid = Type.String({ format: 'uuid', $id: 'Uuid', description: 'A UUID', examples: ['0b7c3b1e-5b2a-4c8e-9f1d-2a3b4c5d6e7f'] })
+
+export const IdParams = Type.Object({ id: Type.Ref(Uuid) }, { additionalProperties: false })
+
+export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' })

@@ -1,0 +1,9 @@
+import { Uuid } from './common.js'
+import { Pagination } from './pagination.js'
+import { FieldError, Problem } from './problem.js'
+
+/**
+ * Schemas registered once with addSchema: referenced by $id from routes,
+ * they appear in the OpenAPI document as named components.
+ */
+export const sharedSchemas = [Uuid, FieldError, Problem, Pagination]

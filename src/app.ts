@@ -1,0 +1,59 @@
+import { fileURLToPath } from 'node:url'
+import Fastify, { type FastifyInstance } from 'fastify'
+import autoload from '@fastify/autoload'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { DestinationStream } from 'pino'
+import type { Config } from './config.js'
+import { serverOptions } from './server-options.js'
+import { sharedSchemas } from '../schemas/index.js'
+import configPlugin from '../plugins/config.js'
+import lifecycle from '../plugins/lifecycle.js'
+import requestId from '../plugins/request-id.js'
+import errors from '../plugins/errors.js'
+import security from '../plugins/security.js'
+import compress from '../plugins/compress.js'
+import loadShedding from '../plugins/load-shedding.js'
+import database from '../plugins/database.js'
+import cache from '../plugins/cache.js'
+import rateLimit from '../plugins/rate-limit.js'
+import docs from '../plugins/docs.js'
+import auth from '../plugins/auth.js'
+
+export interface BuildOptions {
+  /** Where log lines go (tests capture them); stdout when omitted. */
+  logStream?: DestinationStream
+}
+
+const ROUTES_DIR = fileURLToPath(new URL('../routes', import.meta.url))
+
+/**
+ * Builds the whole service. Production (src/server.ts) and every test call this same function.
+ * The order below is the architecture: each plugin may use what the ones above it decorated.
+ */
+export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(config, options.logStream)).withTypeProvider<TypeBoxTypeProvider>()
+
+  for (const schema of sharedSchemas) app.addSchema(schema)
+
+  // 1. Cross-cutting request handling: config, lifecycle flag, ids, error format.
+  await app.register(configPlugin, { config })
+  await app.register(lifecycle)
+  await app.register(requestId)
+  await app.register(errors)
+  // 2. Protective layers that run before any handler: headers, CORS, compression, load shedding.
+  await app.register(security)
+  await app.register(compress)
+  await app.register(loadShedding)
+  // 3. Resources, each closing itself on app.close().
+  await app.register(database)
+  await app.register(cache)
+  // 4. Rate limit and docs must exist before routes are declared, or those routes are not covered.
+  await app.register(rateLimit)
+  await app.register(docs)
+  // 5. Auth turns each route's `config.access` into hooks and OpenAPI security, so it precedes the routes.
+  await app.register(auth)
+  // 6. Routes: the folder path is the URL prefix (routes/v1/products → /v1/products).
+  await app.register(autoload, { dir: ROUTES_DIR, dirNameRoutePrefix: true, ignorePattern: /(^|\/)_|\.test\./ })
+
+  return app
+}

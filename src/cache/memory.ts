@@ -1,0 +1,30 @@
+import { LRUCache } from 'lru-cache'
+import type { Cache, CacheStats } from './types.js'
+
+/** Bounds memory on the embedded default; LRU evicts the coldest entries beyond it. */
+export const MEMORY_CACHE_MAX_ENTRIES = 10_000
+
+export function memoryCache (defaultTtlSeconds: number): Cache {
+  // Values are stored serialized, like in Redis, so a caller can never mutate a cached object.
+  const store = new LRUCache<string, string>({ max: MEMORY_CACHE_MAX_ENTRIES, ttl: defaultTtlSeconds * 1000 })
+  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 }
+  return {
+    kind: 'memory',
+    stats,
+    async get<T>(key: string): Promise<T | undefined> {
+      const raw = store.get(key)
+      if (raw === undefined) { stats.misses++; return undefined }
+      stats.hits++
+      return JSON.parse(raw) as T
+    },
+    async set (key: string, value: unknown, ttlSeconds = defaultTtlSeconds): Promise<void> {
+      store.set(key, JSON.stringify(value), { ttl: ttlSeconds * 1000 })
+    },
+    async del (...keys: string[]): Promise<void> {
+      for (const key of keys) store.delete(key)
+    },
+    async ping (): Promise<boolean> {
+      return true
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Cache, CacheStats } from './types.js'
+
+/**
+ * ioredis options that make a Redis outage cost milliseconds instead of minutes (see PITFALLS.md):
+ * no offline queue, one retry per command, a short connect timeout; reconnection continues in the background.
+ */
+export const REDIS_CLIENT_OPTIONS = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 500,
+  commandTimeout: 500,
+  // Reconnect quickly at first, then every 2 s at most, forever.
+  retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000)
+} as const
+
+export function redisCache (client: Redis, defaultTtlSeconds: number, log: FastifyBaseLogger): Cache {
+  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 }
+  const failed = (operation: string, error: unknown) => {
+    stats.errors++
+    log.warn({ err: error, operation }, 'cache unavailable; treating as a miss')
+  }
+  return {
+    kind: 'redis',
+    stats,
+    async get<T>(key: string): Promise<T | undefined> {
+      try {
+        const raw = await client.get(`cache:${key}`)
+        if (raw === null) { stats.misses++; return undefined }
+        stats.hits++
+        return JSON.parse(raw) as T
+      } catch (error) {
+        failed('get', error)
+        stats.misses++
+        return undefined
+      }
+    },
+    async set (key: string, value: unknown, ttlSeconds = defaultTtlSeconds): Promise<void> {
+      try {
+        await client.set(`cache:${key}`, JSON.stringify(value), 'EX', ttlSeconds)
+      } catch (error) {
+        failed('set', error)
+      }
+    },
+    async del (...keys: string[]): Promise<void> {
+      if (keys.length === 0) return
+      try {
+        await client.del(...keys.map((key) => `cache:${key}`))
+      } catch (error) {
+        failed('del', error)
+      }
+    },
+    async ping (): Promise<boolean> {
+      try {
+        return (await client.ping()) === 'PONG'
+      } catch {
+        return false
+      }
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export interface CacheStats {
+  hits: number
+  misses: number
+  errors: number
+}
+
+/** A JSON value store with TTLs; a failure is a miss, never an error for the caller. */
+export interface Cache {
+  readonly kind: 'redis' | 'memory'
+  get<T>(key: string): Promise<T | undefined>
+  set(key: string, value: unknown, ttlSeconds?: number): Promise<void>
+  del(...keys: string[]): Promise<void>
+  /** Round-trip check for readiness: true when the store answers. */
+  ping(): Promise<boolean>
+  readonly stats: Readonly<CacheStats>
+}

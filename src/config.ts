@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto'
+import { Type, type Static } from '@sinclair/typebox'
+import { FormatRegistry, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { DURATION_PATTERN, parseDurationMs } from './duration.js'
+
+// TypeBox's Value checker knows no formats by itself; config needs only this one.
+if (!FormatRegistry.Has('email')) FormatRegistry.Set('email', (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))
+
+const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')])
+const Duration = Type.String({ pattern: DURATION_PATTERN })
+const PositiveInteger = (defaultValue: number, maximum?: number) =>
+  Type.Integer({ minimum: 1, default: defaultValue, ...(maximum === undefined ? {} : { maximum }) })
+
+/** The environment as API.md's configuration table describes it; every value arrives as a string. */
+export const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: PositiveInteger(20, 1000),
+  DATABASE_CONNECT_TIMEOUT_MS: PositiveInteger(2000),
+  DATABASE_STATEMENT_TIMEOUT_MS: PositiveInteger(5000),
+  PGLITE_DATA_DIR: Type.String({ minLength: 1, default: '.data/pglite' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_.-]{1,64}$', default: 'shop:' }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'fastify-shop-api' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'fastify-shop-api:clients' }),
+  ACCESS_TOKEN_TTL: Type.String({ ...Duration, default: '15m' }),
+  REFRESH_TOKEN_TTL: Type.String({ ...Duration, default: '7d' }),
+  CORS_ORIGINS: Type.Optional(Type.String()),
+  RATE_LIMIT_MAX: PositiveInteger(100),
+  RATE_LIMIT_WINDOW: Type.String({ ...Duration, default: '1 minute' }),
+  AUTH_RATE_LIMIT_MAX: PositiveInteger(10),
+  TRUST_PROXY: Type.Union([Bool, Type.String({ pattern: '^[0-9a-fA-F.:/, ]+$' })], { default: 'false' }),
+  CACHE_TTL_SECONDS: PositiveInteger(60),
+  ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
+  MIGRATE_ON_START: Type.Union([Bool], { default: 'true' }),
+  SHUTDOWN_TIMEOUT_MS: PositiveInteger(10_000),
+  SHUTDOWN_DRAIN_DELAY_MS: Type.Integer({ minimum: 0, default: 0 }),
+  REQUEST_TIMEOUT_MS: PositiveInteger(30_000),
+  MAX_EVENT_LOOP_DELAY_MS: PositiveInteger(1000),
+  DOCS_ENABLED: Type.Union([Bool], { default: 'true' })
+})
+type Env = Static<typeof EnvSchema>
+
+export interface Config {
+  env: Env['NODE_ENV']
+  isProduction: boolean
+  host: string
+  port: number
+  logLevel: Env['LOG_LEVEL']
+  database: {
+    url: string | undefined
+    poolMax: number
+    connectTimeoutMs: number
+    statementTimeoutMs: number
+    pgliteDataDir: string
+    migrateOnStart: boolean
+  }
+  redis: { url: string | undefined, keyPrefix: string }
+  jwt: {
+    secret: string
+    /** True when no JWT_SECRET was given and a per-process one was generated. */
+    secretGenerated: boolean
+    issuer: string
+    audience: string
+    accessTokenTtlSeconds: number
+    refreshTokenTtlSeconds: number
+  }
+  corsOrigins: string[]
+  rateLimit: { max: number, windowMs: number, authMax: number }
+  /** true: trust every proxy hop; a string: only these addresses/CIDRs (comma-separated). */
+  trustProxy: boolean | string
+  cacheTtlSeconds: number
+  admin: { email: string, password: string } | undefined
+  shutdownTimeoutMs: number
+  /** Pause between readiness turning 503 and the listener closing (see server.ts). */
+  shutdownDrainDelayMs: number
+  requestTimeoutMs: number
+  maxEventLoopDelayMs: number
+  docsEnabled: boolean
+}
+
+export class ConfigError extends Error {
+  constructor (readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
+
+function pickKnown (environment: NodeJS.ProcessEnv): Record<string, string> {
+  const known: Record<string, string> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = environment[key]
+    // An empty variable (`FOO=` in a .env file) means "not set", as in most twelve-factor tools.
+    if (value !== undefined && value !== '') known[key] = value
+  }
+  return known
+}
+
+/**
+ * Validates the environment into one typed, frozen config.
+ * Collects every problem before failing so an operator fixes them all in one go.
+ */
+export function loadConfig (environment: NodeJS.ProcessEnv = process.env): Config {
+  const raw = pickKnown(environment)
+  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, { ...raw }))
+  const problems = [...Value.Errors(EnvSchema, env)].map((error) => {
+    const name = error.path.replace(/^\//, '')
+    const received = name in raw ? ` (got "${raw[name]}")` : ''
+    return `${name}: ${describe(error.schema, error.message)}${received}`
+  })
+  if (problems.length > 0) throw new ConfigError(dedupe(problems))
+  const valid = env as Env
+
+  const isProduction = valid.NODE_ENV === 'production'
+  const crossChecks: string[] = []
+  if (isProduction && valid.JWT_SECRET === undefined) crossChecks.push('JWT_SECRET: is required when NODE_ENV=production')
+  if ((valid.ADMIN_EMAIL === undefined) !== (valid.ADMIN_PASSWORD === undefined)) {
+    crossChecks.push('ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither')
+  }
+  if (crossChecks.length > 0) throw new ConfigError(crossChecks)
+
+  return deepFreeze({
+    env: valid.NODE_ENV,
+    isProduction,
+    host: valid.HOST,
+    port: valid.PORT,
+    logLevel: valid.LOG_LEVEL,
+    database: {
+      url: valid.DATABASE_URL,
+      poolMax: valid.DATABASE_POOL_MAX,
+      connectTimeoutMs: valid.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: valid.DATABASE_STATEMENT_TIMEOUT_MS,
+      pgliteDataDir: valid.PGLITE_DATA_DIR,
+      migrateOnStart: valid.MIGRATE_ON_START === 'true'
+    },
+    redis: { url: valid.REDIS_URL, keyPrefix: valid.REDIS_KEY_PREFIX },
+    jwt: {
+      secret: valid.JWT_SECRET ?? randomBytes(48).toString('base64url'),
+      secretGenerated: valid.JWT_SECRET === undefined,
+      issuer: valid.JWT_ISSUER,
+      audience: valid.JWT_AUDIENCE,
+      accessTokenTtlSeconds: durationSeconds(valid.ACCESS_TOKEN_TTL),
+      refreshTokenTtlSeconds: durationSeconds(valid.REFRESH_TOKEN_TTL)
+    },
+    corsOrigins: (valid.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''),
+    rateLimit: {
+      max: valid.RATE_LIMIT_MAX,
+      windowMs: durationMs(valid.RATE_LIMIT_WINDOW),
+      authMax: valid.AUTH_RATE_LIMIT_MAX
+    },
+    trustProxy: valid.TRUST_PROXY === 'true' ? true : valid.TRUST_PROXY === 'false' ? false : valid.TRUST_PROXY,
+    cacheTtlSeconds: valid.CACHE_TTL_SECONDS,
+    admin: valid.ADMIN_EMAIL !== undefined && valid.ADMIN_PASSWORD !== undefined
+      ? { email: valid.ADMIN_EMAIL.toLowerCase(), password: valid.ADMIN_PASSWORD }
+      : undefined,
+    shutdownTimeoutMs: valid.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: valid.SHUTDOWN_DRAIN_DELAY_MS,
+    requestTimeoutMs: valid.REQUEST_TIMEOUT_MS,
+    maxEventLoopDelayMs: valid.MAX_EVENT_LOOP_DELAY_MS,
+    docsEnabled: valid.DOCS_ENABLED === 'true'
+  } satisfies Config)
+}
+
+function durationMs (text: string): number {
+  // The schema's pattern already accepted the text, so parsing cannot fail here.
+  return parseDurationMs(text) ?? 0
+}
+
+function durationSeconds (text: string): number {
+  return Math.max(1, Math.floor(durationMs(text) / 1000))
+}
+
+function describe (schema: TSchema, fallback: string): string {
+  const options = (schema.anyOf as TSchema[] | undefined)?.flatMap((member) => {
+    if (member.const !== undefined) return [String(member.const)]
+    return member.pattern === undefined ? [] : [`a value matching ${String(member.pattern)}`]
+  })
+  return options !== undefined && options.length > 0 ? `must be one of ${options.join(', ')}` : fallback
+}
+
+function dedupe (items: string[]): string[] {
+  // TypeBox reports a union failure once per member; one line per variable is enough.
+  const byVariable = new Map<string, string>()
+  for (const item of items) {
+    const name = item.split(':')[0] ?? item
+    if (!byVariable.has(name)) byVariable.set(name, item)
+  }
+  return [...byVariable.values()]
+}

@@ -1,0 +1,67 @@
+import pg from 'pg'
+import type { Database, PoolStats, Queryable, QueryResult } from './types.js'
+
+export interface PostgresOptions {
+  connectionString: string
+  poolMax: number
+  connectTimeoutMs: number
+  statementTimeoutMs: number
+}
+
+/** Pool settings for @fastify/postgres; without them pg-pool waits forever on a hung server. */
+export function postgresPoolConfig (options: PostgresOptions): pg.PoolConfig {
+  return {
+    connectionString: options.connectionString,
+    max: options.poolMax,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    // statement_timeout is enforced by the server; query_timeout also covers a server that stopped answering.
+    statement_timeout: options.statementTimeoutMs,
+    query_timeout: options.statementTimeoutMs + 1000,
+    idle_in_transaction_session_timeout: options.statementTimeoutMs * 2,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: 'fastify-shop-api'
+  }
+}
+
+function toResult<Row> (result: pg.QueryResult): QueryResult<Row> {
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length }
+}
+
+export function postgresDatabase (pool: pg.Pool): Database {
+  const query = async <Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> =>
+    toResult<Row>(await pool.query(sql, params as unknown[] | undefined))
+
+  return {
+    kind: 'postgres',
+    query,
+    async transaction<T> (fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect()
+      let broken: Error | undefined
+      try {
+        await client.query('BEGIN')
+        const result = await fn({
+          query: async <Row>(sql: string, params?: readonly unknown[]) =>
+            toResult<Row>(await client.query(sql, params as unknown[] | undefined))
+        })
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError })
+        throw error
+      } finally {
+        // A connection whose rollback failed is in an unknown state: destroy it instead of pooling it.
+        client.release(broken)
+      }
+    },
+    async execScript (sql: string): Promise<void> {
+      await pool.query(sql)
+    },
+    poolStats (): PoolStats {
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }
+    },
+    async close (): Promise<void> {
+      // The pool belongs to @fastify/postgres, which ends it in its own onClose hook.
+    }
+  }
+}

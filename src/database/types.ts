@@ -1,0 +1,25 @@
+/** What repositories see: the same on real PostgreSQL and on embedded PGlite. */
+export interface QueryResult<Row> {
+  rows: Row[]
+  rowCount: number
+}
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>
+}
+
+export interface PoolStats {
+  total: number
+  idle: number
+  waiting: number
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite'
+  /** Runs fn in one transaction: committed when fn resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** Runs a multi-statement SQL script (migrations). */
+  execScript(sql: string): Promise<void>
+  poolStats(): PoolStats
+  close(): Promise<void>
+}

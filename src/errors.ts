@@ -1,0 +1,61 @@
+/**
+ * Application errors: services throw these, the errors plugin turns them into
+ * RFC 9457 problem responses. Nothing here knows about HTTP transport beyond the status code.
+ */
+export const PROBLEM_TYPE_BASE = 'https://fastify-shop-api.example/problems/'
+
+export class AppError extends Error {
+  constructor (
+    readonly status: number,
+    /** Last segment of the problem `type` URI, stable for clients to branch on. */
+    readonly slug: string,
+    message: string,
+    /** Extension members added to the problem body (RFC 9457 §3.2). */
+    readonly extensions: Record<string, unknown> = {},
+    /** Extra response headers, e.g. `retry-after`. */
+    readonly headers: Record<string, string> = {}
+  ) {
+    super(message)
+    this.name = new.target.name
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor (message: string) { super(400, 'bad-request', message) }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor (message = 'Authentication required') {
+    super(401, 'unauthorized', message, {}, { 'www-authenticate': 'Bearer' })
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor (message = 'You are not allowed to do this') { super(403, 'forbidden', message) }
+}
+
+export class NotFoundError extends AppError {
+  constructor (message = 'Resource not found') { super(404, 'not-found', message) }
+}
+
+export class ConflictError extends AppError {
+  constructor (message: string, slug = 'conflict', extensions: Record<string, unknown> = {}) {
+    super(409, slug, message, extensions)
+  }
+}
+
+export class PreconditionFailedError extends AppError {
+  constructor (message = 'The resource changed since you read it') { super(412, 'precondition-failed', message) }
+}
+
+export class UnprocessableError extends AppError {
+  constructor (message: string, slug = 'unprocessable', extensions: Record<string, unknown> = {}) {
+    super(422, slug, message, extensions)
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor (message = 'Service temporarily unavailable, retry later', retryAfterSeconds = 1) {
+    super(503, 'service-unavailable', message, {}, { 'retry-after': String(retryAfterSeconds) })
+  }
+}

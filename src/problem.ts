@@ -1,0 +1,105 @@
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyRequest } from 'fastify'
+import { AppError, PROBLEM_TYPE_BASE } from './errors.js'
+import { isDatabaseUnavailable } from './database/errors.js'
+import type { ProblemBody } from '../schemas/problem.js'
+
+export interface ProblemResponse {
+  body: ProblemBody
+  headers: Record<string, string>
+}
+
+interface ValidationIssue {
+  instancePath: string
+  message?: string
+  params?: Record<string, unknown>
+}
+
+/** Fastify's own error codes that deserve a clearer problem type than the bare status. */
+const FASTIFY_CODE_SLUGS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-json',
+  FST_UNDER_PRESSURE: 'service-unavailable'
+}
+
+function problemType (slug: string): string {
+  return `${PROBLEM_TYPE_BASE}${slug}`
+}
+
+function titleOf (status: number): string {
+  return STATUS_CODES[status] ?? 'Error'
+}
+
+function fieldErrors (context: string | undefined, issues: ValidationIssue[]) {
+  return issues.map((issue) => {
+    // AJV reports a missing property at its parent; point at the property itself.
+    const missing = issue.params?.missingProperty
+    const extra = issue.params?.additionalProperty
+    const leaf = typeof missing === 'string' ? `/${missing}` : typeof extra === 'string' ? `/${extra}` : ''
+    const message = typeof extra === 'string' ? `must NOT have additional property '${extra}'` : issue.message ?? 'is invalid'
+    return { field: `/${context ?? 'request'}${issue.instancePath}${leaf}`, message }
+  })
+}
+
+/** The status Fastify or a plugin attached to an error, when it is a client or availability error. */
+function declaredStatus (error: FastifyError): number | undefined {
+  const status = error.statusCode
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined
+}
+
+/** Turns any thrown error into an RFC 9457 problem; 5xx details stay in the log in production. */
+export function toProblem (thrown: unknown, request: FastifyRequest, hideInternals: boolean): ProblemResponse {
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown))
+  const base = { instance: request.url.split('?')[0], requestId: request.id }
+
+  if (error instanceof AppError) {
+    return {
+      body: { type: problemType(error.slug), title: titleOf(error.status), status: error.status, detail: error.message, ...base, ...error.extensions },
+      headers: error.headers
+    }
+  }
+
+  const fastifyError = error as FastifyError
+  if (fastifyError.validation !== undefined) {
+    return {
+      body: {
+        type: problemType('validation'),
+        title: titleOf(400),
+        status: 400,
+        detail: fastifyError.message,
+        ...base,
+        errors: fieldErrors(fastifyError.validationContext, fastifyError.validation as ValidationIssue[])
+      },
+      headers: {}
+    }
+  }
+
+  if (isDatabaseUnavailable(error)) {
+    return {
+      body: { type: problemType('service-unavailable'), title: titleOf(503), status: 503, detail: 'The database is unavailable, retry later', ...base },
+      headers: { 'retry-after': '2' }
+    }
+  }
+
+  const status = declaredStatus(fastifyError)
+  if (status !== undefined && (status < 500 || status === 503)) {
+    const slug = FASTIFY_CODE_SLUGS[fastifyError.code] ?? titleOf(status).toLowerCase().replace(/[^a-z]+/g, '-')
+    const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {}
+    return { body: { type: problemType(slug), title: titleOf(status), status, detail: fastifyError.message, ...base }, headers }
+  }
+
+  const serverStatus = status ?? 500
+  return {
+    body: {
+      type: problemType('internal'),
+      title: titleOf(serverStatus),
+      status: serverStatus,
+      detail: hideInternals ? 'Internal server error' : error.message,
+      ...base
+    },
+    headers: {}
+  }
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import AjvCompiler from '@fastify/ajv-compiler'
+import ajvFormats from 'ajv-formats'
+import { LogController, type FastifyHttpOptions } from 'fastify'
+import type { Server } from 'node:http'
+import type { DestinationStream } from 'pino'
+import type { Config } from './config.js'
+import { loggerOptions } from './logger.js'
+
+export const BODY_LIMIT_BYTES = 1024 * 1024
+/** Above common load balancers' idle timeout (AWS ALB: 60 s) so they never reuse a socket we closed. */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000
+export const HEADERS_TIMEOUT_MS = 10_000
+
+const QUIET_PATHS = /^\/(health|metrics)(\/|\?|$)/
+const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
+
+/** Keeps a caller's correlation id when it is a sane token, otherwise makes one (API.md conventions). */
+export function requestIdFor (request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id']
+  return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
+}
+
+/**
+ * Two AJV configurations: query strings, params and headers arrive as text and are coerced to the schema's
+ * types; JSON bodies are not coerced (null must not become 0 or ""). Neither removes unknown properties:
+ * Fastify's default removeAdditional would silently accept them, and API.md says they are a 400.
+ */
+function buildValidator (externalSchemas: unknown) {
+  const factory = AjvCompiler()
+  const common = { removeAdditional: false, useDefaults: true, allErrors: false }
+  const plugins = [ajvFormats]
+  const forBody = factory(externalSchemas as never, { customOptions: { ...common, coerceTypes: false }, plugins } as never)
+  const forText = factory(externalSchemas as never, { customOptions: { ...common, coerceTypes: 'array' }, plugins } as never)
+  return (route: { httpPart?: string }) => route.httpPart === 'body' ? forBody(route as never) : forText(route as never)
+}
+
+/** The Fastify options production uses; tests pass the same ones through buildApp. */
+export function serverOptions (config: Config, logStream?: DestinationStream): FastifyHttpOptions<Server> {
+  return {
+    logger: loggerOptions(config, logStream),
+    genReqId: requestIdFor,
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Probes and scrapes arrive every few seconds from every replica; their lines would drown the real ones.
+      disableRequestLogging: (request) => QUIET_PATHS.test(request.url)
+    }),
+    trustProxy: config.trustProxy,
+    bodyLimit: BODY_LIMIT_BYTES,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // Node checks these on an interval (~30 s granularity); they cut off slow-loris style clients.
+    http: { requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.requestTimeoutMs) },
+    // Answer 503 (and close) for requests arriving on kept-alive sockets once close() began.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+    schemaController: { compilersFactory: { buildValidator: buildValidator as never } }
+  }
+}

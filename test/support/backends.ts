@@ -1,0 +1,94 @@
+/**
+ * Real back ends for tests, chosen by the environment like production:
+ * - DATABASE_URL set: one fresh PostgreSQL database per test process, dropped at its end;
+ *   unset: a fresh PGlite data dir per app, copied from a migrated template (cold initdb costs seconds).
+ * - REDIS_URL set: one key prefix per test process, its keys deleted at the end.
+ */
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { createHash, randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { Redis } from 'ioredis'
+import tap, { type Test } from 'tap'
+import { openPglite } from '../../src/database/pglite.js'
+import { migrate, MIGRATIONS_DIR } from '../../src/database/migrate.js'
+
+export const usingPostgres = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== ''
+export const usingRedis = process.env.REDIS_URL !== undefined && process.env.REDIS_URL !== ''
+
+const runId = `${process.pid}_${randomBytes(4).toString('hex')}`
+
+let postgresUrl: Promise<string> | undefined
+
+/** A database of this test process's own on the PostgreSQL named by DATABASE_URL. */
+export async function testDatabaseUrl (): Promise<string> {
+  postgresUrl ??= (async () => {
+    const adminUrl = new URL(process.env.DATABASE_URL ?? '')
+    const name = `shop_test_${runId}`
+    const admin = new pg.Client({ connectionString: adminUrl.toString() })
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${name}`)
+    await admin.end()
+    tap.teardown(async () => {
+      const dropper = new pg.Client({ connectionString: adminUrl.toString() })
+      await dropper.connect()
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await dropper.end()
+    })
+    const url = new URL(adminUrl.toString())
+    url.pathname = `/${name}`
+    return url.toString()
+  })()
+  return postgresUrl
+}
+
+/** Same migrations, same template: the name holds a hash of the migration files. */
+async function pgliteTemplate (): Promise<string> {
+  const files = (await readdir(MIGRATIONS_DIR)).filter((file) => file.endsWith('.sql')).sort()
+  const hash = createHash('sha256')
+  for (const file of files) hash.update(file).update(await readFile(join(MIGRATIONS_DIR, file)))
+  const template = join(tmpdir(), `shop-pglite-template-${hash.digest('hex').slice(0, 16)}`)
+  try {
+    await readdir(template)
+    return template
+  } catch {
+    // Build beside it and rename into place: parallel test processes may race, and rename is atomic.
+    const building = `${template}.${runId}`
+    const db = await openPglite(building)
+    await migrate(db)
+    await db.close()
+    await rename(building, template).catch(async () => { await rm(building, { recursive: true, force: true }) })
+    return template
+  }
+}
+
+/** A throwaway, migrated PGlite data dir; removed when the test ends. */
+export async function testPgliteDir (t: Test): Promise<string> {
+  const template = await pgliteTemplate()
+  await mkdir(tmpdir(), { recursive: true })
+  const dir = await mkdtemp(join(tmpdir(), 'shop-pglite-'))
+  await cp(template, dir, { recursive: true })
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+let prefixCleanup = false
+export const redisKeyPrefix = `test:${runId}:`
+
+/** Deletes this process's Redis keys at its end. */
+export function cleanRedisAtEnd (): void {
+  if (prefixCleanup || !usingRedis) return
+  prefixCleanup = true
+  tap.teardown(async () => {
+    const client = new Redis(process.env.REDIS_URL ?? '', { lazyConnect: true, maxRetriesPerRequest: 1 })
+    await client.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${redisKeyPrefix}*`, 'COUNT', 500)
+      cursor = next
+      if (keys.length > 0) await client.del(...keys)
+    } while (cursor !== '0')
+    await client.quit()
+  })
+}

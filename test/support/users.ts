@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import type { Role } from '../../plugins/auth.js'
+
+export interface TestUser {
+  id: string
+  email: string
+  role: Role
+  token: string
+  /** `{ authorization: 'Bearer …' }`, ready for app.inject. */
+  headers: { authorization: string }
+}
+
+/**
+ * A user row written straight to the database plus a valid access token, for tests of routes that
+ * need a signed-in caller. The password hash is a placeholder: such a user cannot log in with a password.
+ */
+export async function createTestUser (app: FastifyInstance, role: Role = 'customer'): Promise<TestUser> {
+  const email = `user-${randomUUID()}@example.test`
+  const { rows } = await app.db.query<{ id: string }>(
+    'INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING id',
+    [email, 'Test User', role, 'not-a-password-hash']
+  )
+  const id = rows[0]?.id
+  if (id === undefined) throw new Error('user insert returned no id')
+  const { token } = app.issueAccessToken({ id, role })
+  return { id, email, role, token, headers: { authorization: `Bearer ${token}` } }
+}
