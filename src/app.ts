@@ -15,6 +15,7 @@ import compress from '../plugins/compress.js'
 import loadShedding from '../plugins/load-shedding.js'
 import database from '../plugins/database.js'
 import cache from '../plugins/cache.js'
+import metrics from '../plugins/metrics.js'
 import rateLimit from '../plugins/rate-limit.js'
 import docs from '../plugins/docs.js'
 import auth from '../plugins/auth.js'
@@ -47,6 +48,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // 3. Resources, each closing itself on app.close().
   await app.register(database)
   await app.register(cache)
+  await app.register(metrics)
   // 4. Rate limit and docs must exist before routes are declared, or those routes are not covered.
   await app.register(rateLimit)
   await app.register(docs)

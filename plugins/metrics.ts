@@ -1,0 +1,94 @@
+import fp from 'fastify-plugin'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { FastifyInstance } from 'fastify'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This app's Prometheus registry (one per app, so two apps in one process never share series). */
+    metrics: Registry
+  }
+}
+
+/** The route label of a request that matched no route: raw URLs would make one series per probe of a scanner. */
+export const UNMATCHED_ROUTE = 'unmatched'
+
+/** Seconds; finer at the low end, where most API requests fall, up to the 10 s shutdown bound. */
+const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+function registerRequestDuration (fastify: FastifyInstance, registry: Registry) {
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from request received to response sent, by route pattern, method and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: DURATION_BUCKETS_SECONDS,
+    registers: [registry]
+  })
+  fastify.addHook('onResponse', async (request, reply) => {
+    duration.observe({
+      method: request.method,
+      // The pattern (/v1/products/:id), never the URL: ids and query strings would explode cardinality.
+      route: request.routeOptions.url ?? UNMATCHED_ROUTE,
+      status_code: String(reply.statusCode)
+    }, reply.elapsedTime / 1000)
+  })
+}
+
+function registerDatabasePool (fastify: FastifyInstance, registry: Registry) {
+  const gauges = [
+    ['db_pool_connections_total', 'Open database connections', 'total'],
+    ['db_pool_connections_idle', 'Open database connections not serving a query', 'idle'],
+    ['db_pool_waiting_requests', 'Queries waiting for a free connection', 'waiting']
+  ] as const
+  for (const [name, help, field] of gauges) {
+    // Read at scrape time: the figures live in the pool, copying them on every query would cost for nothing.
+    new Gauge({ name, help, registers: [registry], collect () { this.set(fastify.db.poolStats()[field]) } }) // eslint-disable-line no-new
+  }
+}
+
+function registerCache (fastify: FastifyInstance, registry: Registry) {
+  const counters = [
+    ['cache_hits_total', 'Cache lookups answered from the cache', 'hits'],
+    ['cache_misses_total', 'Cache lookups that found nothing (errors included)', 'misses'],
+    ['cache_errors_total', 'Cache operations that failed and were treated as a miss', 'errors']
+  ] as const
+  for (const [name, help, field] of counters) {
+    // The cache keeps cumulative totals; the counter mirrors them at scrape time.
+    new Counter({ // eslint-disable-line no-new
+      name,
+      help,
+      labelNames: ['backend'] as const,
+      registers: [registry],
+      collect () {
+        this.reset()
+        this.inc({ backend: fastify.cache.kind }, fastify.cache.stats[field])
+      }
+    })
+  }
+}
+
+/**
+ * Prometheus metrics at GET /metrics (API.md): request durations, process and event-loop figures,
+ * database pool and cache counters. Every figure is per process: Prometheus scrapes each replica.
+ */
+async function metricsPlugin (fastify: FastifyInstance) {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  registerRequestDuration(fastify, registry)
+  registerDatabasePool(fastify, registry)
+  registerCache(fastify, registry)
+  fastify.decorate('metrics', registry)
+  fastify.addHook('onClose', async () => { registry.clear() })
+
+  fastify.get('/metrics', {
+    // A scrape must not use up a client's /v1 budget, and it is most useful exactly when the process is shedding load.
+    config: { rateLimit: false, pressureHandler: () => undefined },
+    schema: { hide: true, response: { 200: { type: 'string' } } }
+  }, async (_request, reply) => {
+    const body = await registry.metrics()
+    return reply.type(registry.contentType).send(body)
+  })
+}
+
+export default fp(metricsPlugin, { name: 'metrics', dependencies: ['config', 'database', 'cache'] })
+
+/** @see https://github.com/siimon/prom-client */
