@@ -17,6 +17,8 @@ export interface TestAppOptions {
   captureLogs?: boolean
   /** Reuse this PGlite data dir (to restart "the same" embedded database). */
   pgliteDir?: string
+  /** Test-only routes added after the production plugins, before ready (e.g. one that throws). */
+  routes?: (app: FastifyInstance) => void
 }
 
 export interface TestApp {
@@ -55,6 +57,7 @@ export async function buildTestApp (t: Test, options: TestAppOptions = {}): Prom
   })
   const app = await buildApp(config, { logStream })
   t.teardown(async () => { await app.close() })
+  options.routes?.(app)
   await app.ready()
   const logs: Array<Record<string, unknown>> = []
   return {
