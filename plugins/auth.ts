@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { ForbiddenError, UnauthorizedError } from '../src/errors.js'
 import { problems } from '../schemas/responses.js'
 import { BEARER_SCHEME } from './docs.js'
+import { dummyPasswordHash } from '../src/auth/passwords.js'
 
 export type Role = 'customer' | 'admin'
 
@@ -60,6 +61,9 @@ async function authPlugin (fastify: FastifyInstance) {
       requiredClaims: ['sub', 'role', 'jti', 'iat', 'exp', 'iss', 'aud']
     }
   })
+
+  // Made at boot, not on the first login with an unknown email, so that login is not the slow one.
+  await dummyPasswordHash()
 
   fastify.decorate('issueAccessToken', (user: { id: string, role: Role }) => ({
     token: fastify.jwt.sign({ sub: user.id, role: user.role, jti: randomUUID() }),

@@ -19,6 +19,7 @@ import metrics from '../plugins/metrics.js'
 import rateLimit from '../plugins/rate-limit.js'
 import docs from '../plugins/docs.js'
 import auth from '../plugins/auth.js'
+import adminBootstrap from '../plugins/admin-bootstrap.js'
 
 export interface BuildOptions {
   /** Where log lines go (tests capture them); stdout when omitted. */
@@ -54,6 +55,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(docs)
   // 5. Auth turns each route's `config.access` into hooks and OpenAPI security, so it precedes the routes.
   await app.register(auth)
+  await app.register(adminBootstrap)
   // 6. Routes: the folder path is the URL prefix (routes/v1/products → /v1/products).
   await app.register(autoload, { dir: ROUTES_DIR, dirNameRoutePrefix: true, ignorePattern: /(^|\/)_|\.test\./ })
 

@@ -23,6 +23,14 @@ export function memoryCache (defaultTtlSeconds: number): Cache {
     async del (...keys: string[]): Promise<void> {
       for (const key of keys) store.delete(key)
     },
+    async incr (key: string, ttlSeconds: number): Promise<number | undefined> {
+      const current = store.get(key)
+      const count = current === undefined ? 1 : Number(JSON.parse(current)) + 1
+      // Keep the window that the first increment opened; later increments must not extend it.
+      const ttl = current === undefined ? ttlSeconds * 1000 : store.getRemainingTTL(key)
+      store.set(key, JSON.stringify(count), { ttl })
+      return count
+    },
     async ping (): Promise<boolean> {
       return true
     }

@@ -15,6 +15,9 @@ export const REDIS_CLIENT_OPTIONS = {
   retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000)
 } as const
 
+/** INCR and, on the first increment only, EXPIRE, in one atomic step (a fixed window that later hits do not extend). */
+const INCR_WITH_WINDOW = "local count = redis.call('INCR', KEYS[1]) if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return count"
+
 export function redisCache (client: Redis, defaultTtlSeconds: number, log: FastifyBaseLogger): Cache {
   const stats: CacheStats = { hits: 0, misses: 0, errors: 0 }
   const failed = (operation: string, error: unknown) => {
@@ -49,6 +52,15 @@ export function redisCache (client: Redis, defaultTtlSeconds: number, log: Fasti
         await client.del(...keys.map((key) => `cache:${key}`))
       } catch (error) {
         failed('del', error)
+      }
+    },
+    async incr (key: string, ttlSeconds: number): Promise<number | undefined> {
+      try {
+        const count = await client.eval(INCR_WITH_WINDOW, 1, `cache:${key}`, ttlSeconds)
+        return typeof count === 'number' ? count : undefined
+      } catch (error) {
+        failed('incr', error)
+        return undefined
       }
     },
     async ping (): Promise<boolean> {

@@ -1,0 +1,22 @@
+import { Type } from '@sinclair/typebox'
+import { Email, Name, Password, User } from './user.js'
+
+export const RegisterBody = Type.Object({ email: Email, password: Password, name: Name }, { additionalProperties: false })
+
+// Login does not re-check the password policy: a policy change must not lock out existing accounts.
+export const LoginBody = Type.Object({
+  email: Email,
+  password: Type.String({ minLength: 1, maxLength: 128 })
+}, { additionalProperties: false })
+
+export const RefreshTokenBody = Type.Object({
+  refreshToken: Type.String({ minLength: 1, maxLength: 256, description: 'The refreshToken of the last login or refresh' })
+}, { additionalProperties: false })
+
+export const Tokens = Type.Object({
+  accessToken: Type.String({ description: 'JWT for Authorization: Bearer' }),
+  refreshToken: Type.String({ description: 'Opaque; single use; exchange at POST /v1/auth/refresh' }),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ minimum: 1, description: 'Access token lifetime in seconds' }),
+  user: Type.Ref(User)
+}, { $id: 'Tokens', additionalProperties: false })

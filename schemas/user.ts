@@ -1,0 +1,27 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Timestamp, Uuid } from './common.js'
+
+export const Role = Type.Union([Type.Literal('customer'), Type.Literal('admin')], { description: 'customer or admin' })
+
+export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Stored lower-cased; unique regardless of case', examples: ['ada@example.com'] })
+export const Password = Type.String({ minLength: 8, maxLength: 128, description: '8–128 characters' })
+export const Name = Type.String({ minLength: 1, maxLength: 100 })
+
+/** What a client may see of an account; the response is serialized from this, so a hash cannot leak. */
+export const User = Type.Object({
+  id: Type.Ref(Uuid),
+  email: Type.String(),
+  name: Type.String(),
+  role: Role,
+  createdAt: Timestamp
+}, { $id: 'User', additionalProperties: false })
+export type User = Static<typeof User>
+
+export const UpdateMeBody = Type.Object({
+  name: Type.Optional(Name),
+  password: Type.Optional(Password),
+  currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Required with password' }))
+}, { additionalProperties: false, minProperties: 1 })
+export type UpdateMeBody = Static<typeof UpdateMeBody>
+
+export const UpdateRoleBody = Type.Object({ role: Role }, { additionalProperties: false })

@@ -1,0 +1,60 @@
+import type { Queryable } from '../database/types.js'
+
+export interface ConsumedToken {
+  family_id: string
+  user_id: string
+}
+
+export interface StoredTokenState {
+  family_id: string
+  consumed: boolean
+}
+
+export async function insertRefreshToken (
+  db: Queryable,
+  token: { familyId: string, userId: string, tokenHash: string, ttlSeconds: number }
+): Promise<void> {
+  await db.query(
+    `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
+     VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
+    [token.familyId, token.userId, token.tokenHash, token.ttlSeconds]
+  )
+}
+
+/**
+ * Marks a live token consumed and returns it, in one conditional statement: of two concurrent callers
+ * only one sees a row (the other waits on the row lock, then finds consumed_at set).
+ */
+export async function consumeRefreshToken (db: Queryable, tokenHash: string): Promise<ConsumedToken | undefined> {
+  const { rows } = await db.query<ConsumedToken>(
+    `UPDATE refresh_tokens SET consumed_at = now()
+     WHERE token_hash = $1 AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+     RETURNING family_id, user_id`,
+    [tokenHash]
+  )
+  return rows[0]
+}
+
+export async function findRefreshToken (db: Queryable, tokenHash: string): Promise<StoredTokenState | undefined> {
+  const { rows } = await db.query<StoredTokenState>(
+    'SELECT family_id, consumed_at IS NOT NULL AS consumed FROM refresh_tokens WHERE token_hash = $1',
+    [tokenHash]
+  )
+  return rows[0]
+}
+
+export async function revokeFamily (db: Queryable, familyId: string): Promise<void> {
+  await db.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [familyId])
+}
+
+export async function revokeFamilyOfToken (db: Queryable, tokenHash: string): Promise<void> {
+  await db.query(
+    `UPDATE refresh_tokens SET revoked_at = now()
+     WHERE revoked_at IS NULL AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)`,
+    [tokenHash]
+  )
+}
+
+export async function revokeAllOfUser (db: Queryable, userId: string): Promise<void> {
+  await db.query('UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId])
+}

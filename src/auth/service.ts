@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto'
+import type { Static } from '@sinclair/typebox'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database, Queryable } from '../database/types.js'
+import type { Cache } from '../cache/types.js'
+import type { Role } from '../../plugins/auth.js'
+import type { Tokens } from '../../schemas/auth.js'
+import type { User } from '../../schemas/user.js'
+import { UnauthorizedError } from '../errors.js'
+import { findUserById, findUserWithHashByEmail } from '../users/repository.js'
+import { toUser } from '../users/to-user.js'
+import { dummyPasswordHash, verifyPassword } from './passwords.js'
+import { hashRefreshToken, newRefreshToken } from './opaque-token.js'
+import * as refreshTokens from './refresh-token-repository.js'
+import { assertLoginAllowed, clearFailedLogins, recordFailedLogin } from './login-throttle.js'
+
+export interface AuthDeps {
+  db: Database
+  cache: Cache
+  log: FastifyBaseLogger
+  config: { jwt: { refreshTokenTtlSeconds: number } }
+  issueAccessToken: (user: { id: string, role: Role }) => { token: string, expiresIn: number }
+}
+
+type TokensBody = Omit<Static<typeof Tokens>, 'user'> & { user: User }
+
+const LOGIN_FAILED = 'Email or password is wrong'
+const REFRESH_FAILED = 'Refresh token is invalid, expired or already used'
+
+/**
+ * Email + password → tokens. An unknown email and a wrong password give the same 401 and the same
+ * work (one argon2 verification), so neither the body nor the timing tells which accounts exist.
+ */
+export async function login (deps: AuthDeps, input: { email: string, password: string, ip: string }): Promise<TokensBody> {
+  await assertLoginAllowed(deps.cache, input.email, input.ip)
+  const account = await findUserWithHashByEmail(deps.db, input.email)
+  const hash = account?.password_hash ?? await dummyPasswordHash()
+  const valid = await verifyPassword(hash, input.password)
+  if (account === undefined || !valid) {
+    await recordFailedLogin(deps.cache, input.email, input.ip)
+    throw new UnauthorizedError(LOGIN_FAILED)
+  }
+  await clearFailedLogins(deps.cache, input.email, input.ip)
+  const user = toUser(account)
+  const refreshToken = await startFamily(deps, deps.db, user.id)
+  return tokensFor(deps, user, refreshToken)
+}
+
+/**
+ * Rotation: the presented token is consumed and the next one of its family issued, in one transaction.
+ * A token presented again after it was consumed means two parties hold it (one of them a thief), and we
+ * cannot tell which: the whole family is revoked so the newest token stops working too (OAuth 2.0 Security
+ * BCP, RFC 9700 §4.14.2).
+ */
+export async function refresh (deps: AuthDeps, presented: string): Promise<TokensBody> {
+  const tokenHash = hashRefreshToken(presented)
+  const outcome = await deps.db.transaction(async (tx) => {
+    const consumed = await refreshTokens.consumeRefreshToken(tx, tokenHash)
+    if (consumed === undefined) return undefined
+    const account = await findUserById(tx, consumed.user_id)
+    if (account === undefined) return undefined
+    const next = newRefreshToken()
+    await refreshTokens.insertRefreshToken(tx, { familyId: consumed.family_id, userId: account.id, tokenHash: hashRefreshToken(next), ttlSeconds: deps.config.jwt.refreshTokenTtlSeconds })
+    return { user: toUser(account), next }
+  })
+  if (outcome !== undefined) return tokensFor(deps, outcome.user, outcome.next)
+
+  const stored = await refreshTokens.findRefreshToken(deps.db, tokenHash)
+  if (stored?.consumed === true) {
+    await refreshTokens.revokeFamily(deps.db, stored.family_id)
+    deps.log.warn({ familyId: stored.family_id }, 'consumed refresh token presented again; family revoked')
+  }
+  throw new UnauthorizedError(REFRESH_FAILED)
+}
+
+/** Ends the session the token belongs to. Unknown, used or revoked tokens are fine: the outcome is the same. */
+export async function logout (deps: AuthDeps, presented: string): Promise<void> {
+  await refreshTokens.revokeFamilyOfToken(deps.db, hashRefreshToken(presented))
+}
+
+async function startFamily (deps: AuthDeps, db: Queryable, userId: string): Promise<string> {
+  const token = newRefreshToken()
+  await refreshTokens.insertRefreshToken(db, { familyId: randomUUID(), userId, tokenHash: hashRefreshToken(token), ttlSeconds: deps.config.jwt.refreshTokenTtlSeconds })
+  return token
+}
+
+function tokensFor (deps: AuthDeps, user: User, refreshToken: string): TokensBody {
+  const access = deps.issueAccessToken({ id: user.id, role: user.role })
+  return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn, user }
+}

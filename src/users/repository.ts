@@ -1,0 +1,90 @@
+import type { Queryable } from '../database/types.js'
+import type { Role } from '../../plugins/auth.js'
+
+/** A users row as SQL returns it; password_hash never leaves the services that need it. */
+export interface UserRow {
+  id: string
+  email: string
+  name: string
+  role: Role
+  created_at: Date | string
+}
+
+export interface UserWithHashRow extends UserRow {
+  password_hash: string
+}
+
+const COLUMNS = 'id, email, name, role, created_at'
+
+/** The index name in migrations/002.do.users.sql; a clash on it means "email taken". */
+export const EMAIL_UNIQUE_CONSTRAINT = 'users_email_lower_key'
+
+export async function insertUser (db: Queryable, user: { email: string, name: string, passwordHash: string, role: Role }): Promise<UserRow> {
+  const { rows } = await db.query<UserRow>(
+    `INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+    [user.email, user.name, user.role, user.passwordHash]
+  )
+  return firstRow(rows)
+}
+
+export async function findUserById (db: Queryable, id: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id])
+  return rows[0]
+}
+
+export async function findUserWithHashById (db: Queryable, id: string): Promise<UserWithHashRow | undefined> {
+  const { rows } = await db.query<UserWithHashRow>(`SELECT ${COLUMNS}, password_hash FROM users WHERE id = $1`, [id])
+  return rows[0]
+}
+
+export async function findUserWithHashByEmail (db: Queryable, email: string): Promise<UserWithHashRow | undefined> {
+  const { rows } = await db.query<UserWithHashRow>(`SELECT ${COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)`, [email])
+  return rows[0]
+}
+
+export async function updateUserName (db: Queryable, id: string, name: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET name = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, name]
+  )
+  return rows[0]
+}
+
+export async function updateUserPasswordHash (db: Queryable, id: string, passwordHash: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, passwordHash]
+  )
+  return rows[0]
+}
+
+export async function updateUserRole (db: Queryable, id: string, role: Role): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, role]
+  )
+  return rows[0]
+}
+
+export async function listUsers (db: Queryable, limit: number, offset: number): Promise<{ rows: UserRow[], total: number }> {
+  const [page, count] = await Promise.all([
+    db.query<UserRow>(`SELECT ${COLUMNS} FROM users ORDER BY created_at DESC, id LIMIT $1 OFFSET $2`, [limit, offset]),
+    db.query<{ total: number }>('SELECT count(*)::int AS total FROM users')
+  ])
+  return { rows: page.rows, total: count.rows[0]?.total ?? 0 }
+}
+
+/** Makes sure an account with this email exists and is an admin; the password of an existing one is kept. */
+export async function ensureAdmin (db: Queryable, admin: { email: string, name: string, passwordHash: string }): Promise<{ id: string, created: boolean }> {
+  // xmax = 0 only for a row this statement inserted; an updated (promoted or untouched) row has a non-zero xmax.
+  const { rows } = await db.query<{ id: string, created: boolean }>(
+    `INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, 'admin', $3)
+     ON CONFLICT ((lower(email))) DO UPDATE SET role = 'admin', updated_at = CASE WHEN users.role = 'admin' THEN users.updated_at ELSE now() END
+     RETURNING id, (xmax = 0) AS created`,
+    [admin.email, admin.name, admin.passwordHash]
+  )
+  return firstRow(rows)
+}
+
+function firstRow<Row> (rows: Row[]): Row {
+  const row = rows[0]
+  if (row === undefined) throw new Error('statement returned no row')
+  return row
+}

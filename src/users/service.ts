@@ -1,0 +1,82 @@
+import type { Database } from '../database/types.js'
+import type { Role } from '../../plugins/auth.js'
+import type { User, UpdateMeBody } from '../../schemas/user.js'
+import { pagination, type Pagination } from '../../schemas/pagination.js'
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'
+import { isUniqueViolation } from '../database/errors.js'
+import { hashPassword, verifyPassword } from '../auth/passwords.js'
+import { revokeAllOfUser } from '../auth/refresh-token-repository.js'
+import * as users from './repository.js'
+import { toUser } from './to-user.js'
+
+export interface UsersDeps {
+  db: Database
+}
+
+/** Self-service sign-up: always a customer; the email is stored lower-cased. */
+export async function registerUser (deps: UsersDeps, input: { email: string, password: string, name: string }): Promise<User> {
+  const passwordHash = await hashPassword(input.password)
+  try {
+    const row = await users.insertUser(deps.db, { email: input.email.toLowerCase(), name: input.name, passwordHash, role: 'customer' })
+    return toUser(row)
+  } catch (error) {
+    if (isUniqueViolation(error, users.EMAIL_UNIQUE_CONSTRAINT)) throw new ConflictError('An account with this email already exists', 'email-taken')
+    throw error
+  }
+}
+
+/** The caller's own account; a token whose user was deleted is no longer a valid sign-in. */
+export async function getOwnAccount (deps: UsersDeps, userId: string): Promise<User> {
+  const row = await users.findUserById(deps.db, userId)
+  if (row === undefined) throw new UnauthorizedError('The account of this token no longer exists')
+  return toUser(row)
+}
+
+/**
+ * Name and/or password of the caller. A new password needs the current one, and ends every session
+ * (all refresh token families), so a thief holding a refresh token loses it with the old password.
+ */
+export async function updateOwnAccount (deps: UsersDeps, userId: string, changes: UpdateMeBody): Promise<User> {
+  if (changes.password === undefined && changes.currentPassword !== undefined) {
+    throw new BadRequestError('currentPassword is only accepted together with password')
+  }
+  if (changes.password !== undefined && changes.currentPassword === undefined) {
+    throw new BadRequestError('Changing the password requires currentPassword')
+  }
+  const account = await users.findUserWithHashById(deps.db, userId)
+  if (account === undefined) throw new UnauthorizedError('The account of this token no longer exists')
+
+  const { password, currentPassword, name } = changes
+  const newHash = password !== undefined && currentPassword !== undefined
+    ? await checkedNewHash(account.password_hash, currentPassword, password)
+    : undefined
+
+  const updated = await deps.db.transaction(async (tx) => {
+    let row: users.UserRow | undefined = account
+    if (name !== undefined) row = await users.updateUserName(tx, userId, name)
+    if (newHash !== undefined) {
+      row = await users.updateUserPasswordHash(tx, userId, newHash)
+      await revokeAllOfUser(tx, userId)
+    }
+    return row
+  })
+  if (updated === undefined) throw new UnauthorizedError('The account of this token no longer exists')
+  return toUser(updated)
+}
+
+async function checkedNewHash (currentHash: string, currentPassword: string, password: string): Promise<string> {
+  if (!(await verifyPassword(currentHash, currentPassword))) throw new ForbiddenError('currentPassword is wrong')
+  return hashPassword(password)
+}
+
+export async function listAccounts (deps: UsersDeps, page: number, limit: number): Promise<{ data: User[], pagination: Pagination }> {
+  const { rows, total } = await users.listUsers(deps.db, limit, (page - 1) * limit)
+  return { data: rows.map(toUser), pagination: pagination(page, limit, total) }
+}
+
+/** Admin only (the route says so). Access tokens already issued keep their role until they expire. */
+export async function changeRole (deps: UsersDeps, userId: string, role: Role): Promise<User> {
+  const row = await users.updateUserRole(deps.db, userId, role)
+  if (row === undefined) throw new NotFoundError('User not found')
+  return toUser(row)
+}
