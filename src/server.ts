@@ -2,7 +2,17 @@ import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { buildApp } from './app.js'
 
+/** A .env file in the working directory is a development convenience; real environment variables win. */
+function loadDotEnv (): void {
+  try {
+    process.loadEnvFile('.env')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+}
+
 function readConfig (): Config {
+  loadDotEnv()
   try {
     return loadConfig()
   } catch (error) {
