@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# Two stages: the build stage has the dev dependencies (TypeScript) and compiles to dist/;
+# the runtime stage has production dependencies and dist/ only, and runs as a non-root user.
+
+ARG NODE_VERSION=20.19
+# Debian slim rather than Alpine: argon2 and PGlite ship prebuilt binaries for glibc first.
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /app
+# Dependencies first, so editing a source file does not reinstall them.
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY plugins ./plugins
+COPY routes ./routes
+COPY schemas ./schemas
+COPY migrations ./migrations
+RUN npm run build
+
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+# dist/ holds the compiled service, scripts/migrate.js and a copy of migrations/.
+COPY --from=build /app/dist ./dist
+# The image's "node" user, by number so Kubernetes' runAsNonRoot can verify it. Files stay root-owned: read-only to the app.
+USER 1000:1000
+EXPOSE 3000
+# No HEALTHCHECK: Kubernetes ignores it and uses its own probes (deploy/k8s), compose declares one (docker-compose.yml).
+# node directly, not `npm start`: npm would rebuild (prestart) and would not forward SIGTERM for the graceful shutdown.
+CMD ["node", "dist/src/server.js"]
