@@ -1,0 +1,63 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Timestamp, Uuid } from './common.js'
+import { PageQueryFields } from './pagination.js'
+
+/** PostgreSQL `integer`: the cap keeps every accepted value storable, so an oversized one is a 400, not a 500. */
+export const MAX_INT4 = 2_147_483_647
+
+const Sku = Type.String({ pattern: '^[A-Z0-9-]{3,32}$', description: 'Stock keeping unit: 3–32 of A–Z, 0–9, -; unique', examples: ['MUG-001'] })
+const Name = Type.String({ minLength: 1, maxLength: 200 })
+const Description = Type.String({ maxLength: 2000 })
+const PriceCents = Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Price in minor units (cents)' })
+const Stock = Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Units available to order' })
+
+export const Product = Type.Object({
+  id: Type.Ref(Uuid),
+  sku: Sku,
+  name: Name,
+  description: Description,
+  priceCents: PriceCents,
+  stock: Stock,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}, { $id: 'Product', additionalProperties: false })
+export type Product = Static<typeof Product>
+
+export const ProductCreate = Type.Object({
+  sku: Sku,
+  name: Name,
+  description: Type.Optional(Type.String({ ...Description, default: '' })),
+  priceCents: PriceCents,
+  stock: Stock
+}, { additionalProperties: false })
+export type ProductCreate = Static<typeof ProductCreate>
+
+export const ProductPatch = Type.Partial(Type.Object({
+  sku: Sku,
+  name: Name,
+  description: Description,
+  priceCents: PriceCents,
+  stock: Stock
+}), { additionalProperties: false, minProperties: 1, description: 'At least one field' })
+export type ProductPatch = Static<typeof ProductPatch>
+
+export const PRODUCT_SORTS = ['name', '-name', 'priceCents', '-priceCents', 'createdAt', '-createdAt'] as const
+export type ProductSort = typeof PRODUCT_SORTS[number]
+
+export const ProductListQuery = Type.Object({
+  ...PageQueryFields,
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive substring of name or description' })),
+  minPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Lowest priceCents, inclusive' })),
+  maxPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Highest priceCents, inclusive' })),
+  inStock: Type.Optional(Type.Boolean({ description: 'true: only stock > 0; false: only stock = 0' })),
+  sort: Type.Union(PRODUCT_SORTS.map((sort) => Type.Literal(sort)), { default: '-createdAt' })
+}, { additionalProperties: false })
+export type ProductListQuery = Static<typeof ProductListQuery>
+
+export const ConditionalGetHeaders = Type.Object({
+  'if-none-match': Type.Optional(Type.String({ maxLength: 1024, description: 'ETag(s) from an earlier read: 304 when still current' }))
+})
+
+export const ConditionalWriteHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ maxLength: 1024, description: 'ETag from an earlier read: 412 when the product changed since' }))
+})

@@ -1,0 +1,40 @@
+/**
+ * Strong entity tags for products (RFC 9110 §8.8.3): `"<id>-<version>"`. The version moves on every change
+ * of the representation, stock included, so equal tags mean byte-identical bodies.
+ */
+export function productEtag (product: { id: string, version: number }): string {
+  return `"${product.id}-${product.version}"`
+}
+
+const MAX_VERSION = 2_147_483_647
+
+function tagsOf (header: string): string[] {
+  return header.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '')
+}
+
+/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2): a W/ prefix does not matter. */
+export function noneMatch (header: string | undefined, etag: string): boolean {
+  if (header === undefined) return true
+  const tags = tagsOf(header)
+  return !tags.some((tag) => tag === '*' || tag.replace(/^W\//, '') === etag)
+}
+
+/**
+ * The versions an If-Match header accepts for this product (strong comparison, RFC 9110 §13.1.1):
+ * undefined when any version will do (no header, or `*`); an empty list when no tag can ever match.
+ */
+export function acceptedVersions (header: string | undefined, id: string): number[] | undefined {
+  if (header === undefined) return undefined
+  const tags = tagsOf(header)
+  if (tags.includes('*')) return undefined
+  const prefix = `"${id}-`
+  const versions: number[] = []
+  for (const tag of tags) {
+    if (!tag.startsWith(prefix) || !tag.endsWith('"')) continue
+    const text = tag.slice(prefix.length, -1)
+    const version = Number(text)
+    // Byte-for-byte equality only ("01" is not "1"), and only values a version column can hold.
+    if (String(version) === text && Number.isInteger(version) && version >= 1 && version <= MAX_VERSION) versions.push(version)
+  }
+  return versions
+}

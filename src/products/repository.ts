@@ -1,0 +1,131 @@
+import type { Queryable } from '../database/types.js'
+import type { Product, ProductCreate, ProductPatch, ProductSort } from '../../schemas/product.js'
+
+/** A product as stored: the API shape plus the version behind its ETag. */
+export interface ProductRecord extends Product {
+  version: number
+}
+
+interface ProductRow {
+  id: string
+  sku: string
+  name: string
+  description: string
+  price_cents: number
+  stock: number
+  version: number
+  created_at: Date
+  updated_at: Date
+}
+
+const COLUMNS = 'id, sku, name, description, price_cents, stock, version, created_at, updated_at'
+
+/** The only ORDER BY clauses a list can use; the client picks a key, never SQL text. */
+const ORDER_BY: Record<ProductSort, string> = {
+  // lower(): case-insensitive on every back end (PGlite's default collation is byte order, "B" < "a").
+  name: 'lower(name) ASC, id ASC',
+  '-name': 'lower(name) DESC, id DESC',
+  priceCents: 'price_cents ASC, id ASC',
+  '-priceCents': 'price_cents DESC, id DESC',
+  createdAt: 'created_at ASC, id ASC',
+  '-createdAt': 'created_at DESC, id DESC'
+}
+
+// Every filter is optional: a NULL parameter switches its condition off, so the SQL text never varies with input.
+const LIST_FILTER = `
+  archived_at IS NULL
+  AND ($1::text IS NULL OR name ILIKE $1 ESCAPE '\\' OR description ILIKE $1 ESCAPE '\\')
+  AND ($2::int IS NULL OR price_cents >= $2)
+  AND ($3::int IS NULL OR price_cents <= $3)
+  AND ($4::boolean IS NULL OR (stock > 0) = $4)`
+
+export interface ProductFilter {
+  /** A LIKE pattern with wildcards already escaped. */
+  pattern: string | undefined
+  minPrice: number | undefined
+  maxPrice: number | undefined
+  inStock: boolean | undefined
+}
+
+function toRecord (row: ProductRow): ProductRecord {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    description: row.description,
+    priceCents: row.price_cents,
+    stock: row.stock,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString()
+  }
+}
+
+function filterParams (filter: ProductFilter): unknown[] {
+  return [filter.pattern ?? null, filter.minPrice ?? null, filter.maxPrice ?? null, filter.inStock ?? null]
+}
+
+export async function countProducts (db: Queryable, filter: ProductFilter): Promise<number> {
+  const { rows } = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM products WHERE ${LIST_FILTER}`, filterParams(filter))
+  return rows[0]?.total ?? 0
+}
+
+export async function findProducts (
+  db: Queryable, filter: ProductFilter, sort: ProductSort, limit: number, offset: number
+): Promise<ProductRecord[]> {
+  const { rows } = await db.query<ProductRow>(
+    `SELECT ${COLUMNS} FROM products WHERE ${LIST_FILTER} ORDER BY ${ORDER_BY[sort]} LIMIT $5 OFFSET $6`,
+    [...filterParams(filter), limit, offset]
+  )
+  return rows.map(toRecord)
+}
+
+/** A live product; archived ones are invisible to reads. */
+export async function findLiveProduct (db: Queryable, id: string): Promise<ProductRecord | undefined> {
+  const { rows } = await db.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = $1 AND archived_at IS NULL`, [id])
+  const row = rows[0]
+  return row === undefined ? undefined : toRecord(row)
+}
+
+export async function insertProduct (db: Queryable, input: ProductCreate): Promise<ProductRecord> {
+  const { rows } = await db.query<ProductRow>(
+    `INSERT INTO products (sku, name, description, price_cents, stock) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+    [input.sku, input.name, input.description ?? '', input.priceCents, input.stock]
+  )
+  const row = rows[0]
+  if (row === undefined) throw new Error('product insert returned no row')
+  return toRecord(row)
+}
+
+/**
+ * Applies the given fields to a live product in one statement. `expectedVersions` (from If-Match) makes it
+ * conditional: no row comes back when the version moved on, so a stale writer cannot overwrite a newer one.
+ */
+export async function updateProduct (
+  db: Queryable, id: string, patch: ProductPatch, expectedVersions: number[] | undefined
+): Promise<ProductRecord | undefined> {
+  const { rows } = await db.query<ProductRow>(
+    `UPDATE products SET
+       sku = COALESCE($2, sku),
+       name = COALESCE($3, name),
+       description = COALESCE($4, description),
+       price_cents = COALESCE($5, price_cents),
+       stock = COALESCE($6, stock),
+       version = version + 1,
+       updated_at = now()
+     WHERE id = $1 AND archived_at IS NULL AND ($7::int[] IS NULL OR version = ANY($7::int[]))
+     RETURNING ${COLUMNS}`,
+    [id, patch.sku ?? null, patch.name ?? null, patch.description ?? null, patch.priceCents ?? null, patch.stock ?? null, expectedVersions ?? null]
+  )
+  const row = rows[0]
+  return row === undefined ? undefined : toRecord(row)
+}
+
+/** Archives a live product; false when there was none. */
+export async function archiveProduct (db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE products SET archived_at = now(), version = version + 1, updated_at = now() WHERE id = $1 AND archived_at IS NULL',
+    [id]
+  )
+  return rowCount > 0
+}

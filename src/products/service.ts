@@ -1,0 +1,101 @@
+import type { Cache } from '../cache/types.js'
+import type { Database } from '../database/types.js'
+import { isUniqueViolation } from '../database/errors.js'
+import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js'
+import { pageOffset, pagination, type Pagination } from '../../schemas/pagination.js'
+import type { ProductCreate, ProductListQuery, ProductPatch } from '../../schemas/product.js'
+import * as products from './repository.js'
+import type { ProductRecord } from './repository.js'
+import { forgetProducts, productCacheKey } from './cache.js'
+import { acceptedVersions, noneMatch, productEtag } from './etag.js'
+
+export interface CatalogDeps {
+  db: Database
+  cache: Cache
+}
+
+export interface ProductPage {
+  data: ProductRecord[]
+  pagination: Pagination
+}
+
+/** A product with its ETag, or `notModified` when the client's copy is current. */
+export type ProductRead = { product: ProductRecord, etag: string, notModified: boolean }
+
+const SKU_CONSTRAINT = 'products_sku_key'
+
+/** Escapes LIKE wildcards so `q` always means the literal text the client typed. */
+function containsPattern (text: string): string {
+  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
+}
+
+function skuTaken (): ConflictError {
+  return new ConflictError('Another product already has this sku', 'sku-taken')
+}
+
+/**
+ * Lists are read straight from the database, not cached: every filter/sort/page combination would be its own
+ * entry, and each stock change would have to find and drop all of them. The partial indexes keep these cheap.
+ */
+export async function listProducts ({ db }: CatalogDeps, query: ProductListQuery): Promise<ProductPage> {
+  if (query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice) {
+    throw new BadRequestError('minPrice must not exceed maxPrice')
+  }
+  const filter = {
+    pattern: query.q === undefined ? undefined : containsPattern(query.q),
+    minPrice: query.minPrice,
+    maxPrice: query.maxPrice,
+    inStock: query.inStock
+  }
+  const [total, data] = await Promise.all([
+    products.countProducts(db, filter),
+    products.findProducts(db, filter, query.sort, query.limit, pageOffset(query))
+  ])
+  return { data, pagination: pagination(query.page, query.limit, total) }
+}
+
+export async function getProduct ({ db, cache }: CatalogDeps, id: string, ifNoneMatch?: string): Promise<ProductRead> {
+  const key = productCacheKey(id)
+  let product = await cache.get<ProductRecord>(key)
+  if (product === undefined) {
+    product = await products.findLiveProduct(db, id)
+    if (product === undefined) throw new NotFoundError('Product not found')
+    await cache.set(key, product)
+  }
+  const etag = productEtag(product)
+  return { product, etag, notModified: !noneMatch(ifNoneMatch, etag) }
+}
+
+export async function createProduct ({ db }: CatalogDeps, input: ProductCreate): Promise<{ product: ProductRecord, etag: string }> {
+  try {
+    const product = await products.insertProduct(db, input)
+    return { product, etag: productEtag(product) }
+  } catch (error) {
+    if (isUniqueViolation(error, SKU_CONSTRAINT)) throw skuTaken()
+    throw error
+  }
+}
+
+export async function updateProduct (
+  { db, cache }: CatalogDeps, id: string, patch: ProductPatch, ifMatch?: string
+): Promise<{ product: ProductRecord, etag: string }> {
+  let product: ProductRecord | undefined
+  try {
+    product = await products.updateProduct(db, id, patch, acceptedVersions(ifMatch, id))
+  } catch (error) {
+    if (isUniqueViolation(error, SKU_CONSTRAINT)) throw skuTaken()
+    throw error
+  }
+  if (product === undefined) {
+    // Nothing updated: either there is no such live product, or If-Match named an older version.
+    if (ifMatch !== undefined && await products.findLiveProduct(db, id) !== undefined) throw new PreconditionFailedError()
+    throw new NotFoundError('Product not found')
+  }
+  await forgetProducts(cache, [id])
+  return { product, etag: productEtag(product) }
+}
+
+export async function archiveProduct ({ db, cache }: CatalogDeps, id: string): Promise<void> {
+  if (!await products.archiveProduct(db, id)) throw new NotFoundError('Product not found')
+  await forgetProducts(cache, [id])
+}
