@@ -1,0 +1,43 @@
+import type { Queryable } from '../database/types.js'
+
+export interface LockedProduct {
+  id: string
+  sku: string
+  name: string
+  priceCents: number
+  stock: number
+}
+
+/**
+ * Locks the live products among `ids`, always in id order: two transactions wanting the same rows take them
+ * in the same sequence, so they queue instead of deadlocking (PostgreSQL applies FOR UPDATE after the sort).
+ */
+export async function lockLiveProducts (tx: Queryable, ids: string[]): Promise<LockedProduct[]> {
+  const { rows } = await tx.query<{ id: string, sku: string, name: string, price_cents: number, stock: number }>(
+    `SELECT id, sku, name, price_cents, stock FROM products
+     WHERE id = ANY($1::uuid[]) AND archived_at IS NULL
+     ORDER BY id FOR UPDATE`,
+    [ids]
+  )
+  return rows.map((row) => ({ id: row.id, sku: row.sku, name: row.name, priceCents: row.price_cents, stock: row.stock }))
+}
+
+/** Same lock order as above, archived products included: a cancellation gives their stock back as well. */
+export async function lockProductsForRestock (tx: Queryable, ids: string[]): Promise<void> {
+  await tx.query('SELECT id FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [ids])
+}
+
+/**
+ * Adds `deltas[i]` to the stock of `ids[i]` (negative takes). The rows must already be locked by this
+ * transaction; the CHECK (stock >= 0) is the last line of defence against overselling.
+ * Restocking saturates at the integer maximum rather than failing a cancellation.
+ */
+export async function adjustStock (tx: Queryable, ids: string[], deltas: number[]): Promise<void> {
+  await tx.query(
+    `UPDATE products p
+     SET stock = LEAST(p.stock::bigint + change.delta, 2147483647)::int, version = p.version + 1, updated_at = now()
+     FROM unnest($1::uuid[], $2::int[]) AS change (id, delta)
+     WHERE p.id = change.id`,
+    [ids, deltas]
+  )
+}
