@@ -1,0 +1,43 @@
+import pg from 'pg'
+import { PGlite } from '@electric-sql/pglite'
+
+/** The little the Express baseline needs from a database: the same calls on pg and on PGlite. */
+export interface BaselineDatabase {
+  query<Row>(sql: string, params: unknown[]): Promise<Row[]>
+  transaction<T>(work: (query: <Row>(sql: string, params: unknown[]) => Promise<Row[]>) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+/** DATABASE_URL → a pg pool sized like the service's (DATABASE_POOL_MAX); else PGLITE_DATA_DIR → PGlite. */
+export async function openBaselineDatabase (env: NodeJS.ProcessEnv): Promise<BaselineDatabase> {
+  if (env.DATABASE_URL !== undefined && env.DATABASE_URL !== '') {
+    const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Number(env.DATABASE_POOL_MAX ?? 20) })
+    return {
+      query: async <Row>(sql: string, params: unknown[]) => (await pool.query(sql, params)).rows as Row[],
+      transaction: async (work) => {
+        const client = await pool.connect()
+        try {
+          await client.query('BEGIN')
+          const result = await work(async <Row>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as Row[])
+          await client.query('COMMIT')
+          return result
+        } catch (error) {
+          await client.query('ROLLBACK')
+          throw error
+        } finally {
+          client.release()
+        }
+      },
+      close: async () => { await pool.end() }
+    }
+  }
+  const dataDir = env.PGLITE_DATA_DIR
+  if (dataDir === undefined) throw new Error('set DATABASE_URL or PGLITE_DATA_DIR')
+  const db = await PGlite.create(dataDir)
+  return {
+    query: async <Row>(sql: string, params: unknown[]) => (await db.query<Row>(sql, params)).rows,
+    transaction: async (work) => db.transaction(async (tx) =>
+      work(async <Row>(sql: string, params: unknown[]) => (await tx.query<Row>(sql, params)).rows)),
+    close: async () => { await db.close() }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Run settings: environment variables, overridden by flags (`npm run bench -- --rounds 2 --seconds 2`).
+ * Defaults follow BENCHMARKING.md's method: ≥ 12 interleaved rounds of 3 s after ≥ 3 s of warm-up, -c 50.
+ */
+export interface BenchSettings {
+  rounds: number
+  seconds: number
+  warmupSeconds: number
+  connections: number
+  /** Scenario keys to run ('1'…'5'); all when unset. */
+  scenarios: Set<string> | undefined
+  /** Pin servers to core 0 and load to core 1 when taskset exists. */
+  pin: boolean
+  /**
+   * Connections for scenario 4 (login). Twice libuv's 4 threads keeps argon2 saturated; 50 would only queue,
+   * and with the server pinned to one core a login then takes longer than a round.
+   */
+  loginConnections: number
+  /** Requests per second of the /health/live latency probe in scenario 4. */
+  probeRate: number
+  /** pgbench clients; default: the service's pool size, the most transactions it ever has in flight. */
+  pgbenchClients: number
+}
+
+export const METHOD_MIN_ROUNDS = 12
+export const METHOD_MIN_SECONDS = 3
+
+const FLAGS: Record<string, string> = {
+  rounds: 'BENCH_ROUNDS',
+  seconds: 'BENCH_SECONDS',
+  warmup: 'BENCH_WARMUP_SECONDS',
+  connections: 'BENCH_CONNECTIONS',
+  'login-connections': 'BENCH_LOGIN_CONNECTIONS',
+  scenarios: 'BENCH_SCENARIOS',
+  pin: 'BENCH_PIN',
+  'probe-rate': 'BENCH_PROBE_RATE',
+  'pgbench-clients': 'BENCH_PGBENCH_CLIENTS'
+}
+
+export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchSettings {
+  const values: Record<string, string | undefined> = {}
+  for (const variable of Object.values(FLAGS)) values[variable] = env[variable]
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? ''
+    if (arg === '--no-pin') { values.BENCH_PIN = '0'; continue }
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg)
+    const variable = match?.[1] === undefined ? undefined : FLAGS[match[1]]
+    if (match === null || variable === undefined) throw new Error(`unknown argument ${arg}; known: ${Object.keys(FLAGS).map((flag) => `--${flag}`).join(' ')} --no-pin`)
+    values[variable] = match[2] ?? argv[++index]
+  }
+  const number = (variable: string, fallback: number, minimum: number) => {
+    const raw = values[variable]
+    if (raw === undefined || raw === '') return fallback
+    const parsed = Number(raw)
+    if (!Number.isFinite(parsed) || parsed < minimum) throw new Error(`${variable} must be a number ≥ ${minimum} (got "${raw}")`)
+    return parsed
+  }
+  const scenarios = values.BENCH_SCENARIOS
+  return {
+    rounds: Math.floor(number('BENCH_ROUNDS', METHOD_MIN_ROUNDS, 1)),
+    seconds: number('BENCH_SECONDS', METHOD_MIN_SECONDS, 1),
+    warmupSeconds: number('BENCH_WARMUP_SECONDS', 3, 0),
+    connections: Math.floor(number('BENCH_CONNECTIONS', 50, 1)),
+    loginConnections: Math.floor(number('BENCH_LOGIN_CONNECTIONS', 8, 1)),
+    scenarios: scenarios === undefined || scenarios === '' ? undefined : new Set(scenarios.split(',').map((key) => key.trim())),
+    pin: values.BENCH_PIN !== '0' && values.BENCH_PIN !== 'false',
+    probeRate: number('BENCH_PROBE_RATE', 50, 1),
+    pgbenchClients: Math.floor(number('BENCH_PGBENCH_CLIENTS', Number(env.DATABASE_POOL_MAX ?? 20), 1))
+  }
+}
+
+export function isSmokeRun (settings: BenchSettings): boolean {
+  return settings.rounds < METHOD_MIN_ROUNDS || settings.seconds < METHOD_MIN_SECONDS
+}
