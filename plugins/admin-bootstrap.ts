@@ -1,21 +1,29 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { hashPassword } from '../src/auth/passwords.js'
+import { revokeAllOfUser } from '../src/auth/refresh-token-repository.js'
 import { ensureAdmin } from '../src/users/repository.js'
 
 const BOOTSTRAP_ADMIN_NAME = 'Administrator'
 
 /**
  * With ADMIN_EMAIL and ADMIN_PASSWORD set, boot makes sure that account exists and is an admin.
- * Idempotent (one upsert), safe when several instances boot at once; an existing account keeps its
- * password, so an admin who changed it is not reset by the next deploy.
+ * One upsert: idempotent, and safe when several instances boot at once. See ensureAdmin for which
+ * password wins; a promoted account also loses its sessions, which were opened with the old password.
  */
 async function adminBootstrap (fastify: FastifyInstance) {
   const { admin } = fastify.config
   if (admin === undefined) return
   const passwordHash = await hashPassword(admin.password)
-  const { id, created } = await ensureAdmin(fastify.db, { email: admin.email, name: BOOTSTRAP_ADMIN_NAME, passwordHash })
-  fastify.log.info({ userId: id, created }, created ? 'bootstrap admin created' : 'bootstrap admin present')
+  await fastify.db.transaction(async (tx) => {
+    const { id, outcome } = await ensureAdmin(tx, { email: admin.email, name: BOOTSTRAP_ADMIN_NAME, passwordHash })
+    if (outcome === 'promoted') {
+      await revokeAllOfUser(tx, id)
+      fastify.log.warn({ userId: id }, 'bootstrap admin: an existing customer account was promoted and given ADMIN_PASSWORD')
+    } else {
+      fastify.log.info({ userId: id, outcome }, 'bootstrap admin ensured')
+    }
+  })
 }
 
 export default fp(adminBootstrap, { name: 'admin-bootstrap', dependencies: ['config', 'database', 'auth'] })

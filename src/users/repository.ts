@@ -71,16 +71,29 @@ export async function listUsers (db: Queryable, limit: number, offset: number): 
   return { rows: page.rows, total: count.rows[0]?.total ?? 0 }
 }
 
-/** Makes sure an account with this email exists and is an admin; the password of an existing one is kept. */
-export async function ensureAdmin (db: Queryable, admin: { email: string, name: string, passwordHash: string }): Promise<{ id: string, created: boolean }> {
-  // xmax = 0 only for a row this statement inserted; an updated (promoted or untouched) row has a non-zero xmax.
-  const { rows } = await db.query<{ id: string, created: boolean }>(
-    `INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, 'admin', $3)
-     ON CONFLICT ((lower(email))) DO UPDATE SET role = 'admin', updated_at = CASE WHEN users.role = 'admin' THEN users.updated_at ELSE now() END
-     RETURNING id, (xmax = 0) AS created`,
+/**
+ * Makes sure an account with this email exists and is an admin. An admin keeps its password (it may have
+ * been changed since); a customer who registered that email first is promoted only with the configured
+ * password, so whoever signed up under the admin's address before the deploy cannot sign in as admin.
+ */
+export async function ensureAdmin (
+  db: Queryable,
+  admin: { email: string, name: string, passwordHash: string }
+): Promise<{ id: string, outcome: 'created' | 'promoted' | 'present' }> {
+  // The CTE reads the row as it was before this statement, which RETURNING alone cannot.
+  const { rows } = await db.query<{ id: string, previous_role: Role | null }>(
+    `WITH before AS (SELECT role FROM users WHERE lower(email) = lower($1))
+     INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, 'admin', $3)
+     ON CONFLICT ((lower(email))) DO UPDATE SET
+       role = 'admin',
+       password_hash = CASE WHEN users.role = 'admin' THEN users.password_hash ELSE EXCLUDED.password_hash END,
+       updated_at = CASE WHEN users.role = 'admin' THEN users.updated_at ELSE now() END
+     RETURNING id, (SELECT role FROM before) AS previous_role`,
     [admin.email, admin.name, admin.passwordHash]
   )
-  return firstRow(rows)
+  const row = firstRow(rows)
+  const outcome = row.previous_role === null ? 'created' : row.previous_role === 'admin' ? 'present' : 'promoted'
+  return { id: row.id, outcome }
 }
 
 function firstRow<Row> (rows: Row[]): Row {

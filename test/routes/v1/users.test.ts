@@ -1,0 +1,185 @@
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { buildTestApp } from '../../helper.js'
+import { createTestUser } from '../../support/users.js'
+
+const PASSWORD = 'correct horse battery staple'
+const NEW_PASSWORD = 'tr0ub4dor & 3 more words'
+
+let counter = 0
+function uniqueEmail (): string {
+  counter++
+  return `grace-${process.pid}-${counter}-${Date.now()}@example.test`
+}
+
+/** A user who signed up through the API, so has a real password, plus a fresh login. */
+async function signedUp (app: FastifyInstance) {
+  const email = uniqueEmail()
+  await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Grace' } })
+  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
+  const tokens = login.json<{ accessToken: string, refreshToken: string, user: { id: string } }>()
+  return { email, tokens, headers: { authorization: `Bearer ${tokens.accessToken}` } }
+}
+
+t.test('GET /v1/users/me answers the caller\'s account', async (t) => {
+  const { app } = await buildTestApp(t)
+  const user = await createTestUser(app)
+  const response = await app.inject({ method: 'GET', url: '/v1/users/me', headers: user.headers })
+  t.equal(response.statusCode, 200)
+  const body = response.json()
+  t.same(Object.keys(body).sort(), ['createdAt', 'email', 'id', 'name', 'role'])
+  t.equal(body.id, user.id)
+  t.equal(body.email, user.email)
+  t.equal(body.role, 'customer')
+})
+
+t.test('GET /v1/users/me without a token answers 401 with www-authenticate', async (t) => {
+  const { app } = await buildTestApp(t)
+  const response = await app.inject({ method: 'GET', url: '/v1/users/me' })
+  t.equal(response.statusCode, 401)
+  t.equal(response.headers['www-authenticate'], 'Bearer')
+  t.match(response.headers['content-type'], /^application\/problem\+json/)
+})
+
+t.test('GET /v1/users/me for a deleted account answers 401', async (t) => {
+  const { app } = await buildTestApp(t)
+  const user = await createTestUser(app)
+  await app.db.query('DELETE FROM users WHERE id = $1', [user.id])
+  t.equal((await app.inject({ method: 'GET', url: '/v1/users/me', headers: user.headers })).statusCode, 401)
+})
+
+t.test('PATCH /v1/users/me changes the name', async (t) => {
+  const { app } = await buildTestApp(t)
+  const user = await createTestUser(app)
+  const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers: user.headers, payload: { name: 'Renamed' } })
+  t.equal(response.statusCode, 200)
+  t.equal(response.json().name, 'Renamed')
+  const me = await app.inject({ method: 'GET', url: '/v1/users/me', headers: user.headers })
+  t.equal(me.json().name, 'Renamed')
+})
+
+t.test('PATCH /v1/users/me with role or an unknown field answers 400 and changes nothing', async (t) => {
+  const { app } = await buildTestApp(t)
+  const user = await createTestUser(app)
+  for (const payload of [{ role: 'admin' }, { name: 'X', role: 'admin' }, { email: 'new@example.test' }, {}]) {
+    const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers: user.headers, payload })
+    t.equal(response.statusCode, 400, JSON.stringify(payload))
+  }
+  const me = await app.inject({ method: 'GET', url: '/v1/users/me', headers: user.headers })
+  t.equal(me.json().role, 'customer')
+  t.equal(me.json().name, 'Test User')
+})
+
+t.test('PATCH /v1/users/me with invalid values answers 400', async (t) => {
+  const { app } = await buildTestApp(t)
+  const { headers } = await signedUp(app)
+  for (const payload of [{ name: '' }, { name: 'n'.repeat(101) }, { password: 'short', currentPassword: PASSWORD }]) {
+    const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload })
+    t.equal(response.statusCode, 400, JSON.stringify(payload))
+  }
+})
+
+t.test('PATCH /v1/users/me with a new password but no currentPassword answers 400', async (t) => {
+  const { app } = await buildTestApp(t)
+  const { headers } = await signedUp(app)
+  const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: NEW_PASSWORD } })
+  t.equal(response.statusCode, 400)
+  const lone = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { currentPassword: PASSWORD } })
+  t.equal(lone.statusCode, 400)
+})
+
+t.test('PATCH /v1/users/me with a wrong currentPassword answers 403 and keeps the old password', async (t) => {
+  const { app } = await buildTestApp(t)
+  const { email, headers } = await signedUp(app)
+  const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: NEW_PASSWORD, currentPassword: 'not my password' } })
+  t.equal(response.statusCode, 403)
+  t.match(response.headers['content-type'], /^application\/problem\+json/)
+  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
+  t.equal(login.statusCode, 200)
+})
+
+t.test('password change: the new password signs in, the old does not, older refresh tokens are revoked', async (t) => {
+  const { app } = await buildTestApp(t)
+  const { email, tokens, headers } = await signedUp(app)
+  const otherDevice = (await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })).json<{ refreshToken: string }>()
+  const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: NEW_PASSWORD, currentPassword: PASSWORD } })
+  t.equal(response.statusCode, 200)
+  t.equal(response.json().email, email)
+  for (const refreshToken of [tokens.refreshToken, otherDevice.refreshToken]) {
+    const refresh = await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken } })
+    t.equal(refresh.statusCode, 401)
+  }
+  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })).statusCode, 401)
+  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: NEW_PASSWORD } })).statusCode, 200)
+})
+
+t.test('GET /v1/users lists accounts for an admin, paged', async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await createTestUser(app, 'admin')
+  for (let i = 0; i < 3; i++) await createTestUser(app)
+  const response = await app.inject({ method: 'GET', url: '/v1/users?page=1&limit=2', headers: admin.headers })
+  t.equal(response.statusCode, 200)
+  const body = response.json()
+  t.equal(body.data.length, 2)
+  t.equal(body.pagination.page, 1)
+  t.equal(body.pagination.limit, 2)
+  t.ok(body.pagination.total >= 4)
+  t.equal(body.pagination.pages, Math.ceil(body.pagination.total / 2))
+  t.same(Object.keys(body.data[0]).sort(), ['createdAt', 'email', 'id', 'name', 'role'])
+  const defaults = (await app.inject({ method: 'GET', url: '/v1/users', headers: admin.headers })).json()
+  t.same({ page: defaults.pagination.page, limit: defaults.pagination.limit }, { page: 1, limit: 20 })
+})
+
+t.test('GET /v1/users with out-of-range paging answers 400', async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await createTestUser(app, 'admin')
+  for (const query of ['page=0', 'limit=0', 'limit=101', 'page=x', 'sort=name']) {
+    const response = await app.inject({ method: 'GET', url: `/v1/users?${query}`, headers: admin.headers })
+    t.equal(response.statusCode, 400, query)
+  }
+})
+
+t.test('a customer on every admin route answers 403', async (t) => {
+  const { app } = await buildTestApp(t)
+  const customer = await createTestUser(app)
+  const list = await app.inject({ method: 'GET', url: '/v1/users', headers: customer.headers })
+  t.equal(list.statusCode, 403)
+  const promote = await app.inject({ method: 'PATCH', url: `/v1/users/${customer.id}`, headers: customer.headers, payload: { role: 'admin' } })
+  t.equal(promote.statusCode, 403)
+  const me = await app.inject({ method: 'GET', url: '/v1/users/me', headers: customer.headers })
+  t.equal(me.json().role, 'customer', 'the customer did not promote themself')
+})
+
+t.test('admin routes without a token answer 401', async (t) => {
+  const { app } = await buildTestApp(t)
+  t.equal((await app.inject({ method: 'GET', url: '/v1/users' })).statusCode, 401)
+  t.equal((await app.inject({ method: 'PATCH', url: `/v1/users/${crypto.randomUUID()}`, payload: { role: 'admin' } })).statusCode, 401)
+})
+
+t.test('PATCH /v1/users/:id lets an admin change a role', async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await createTestUser(app, 'admin')
+  const { email, tokens } = await signedUp(app)
+  const response = await app.inject({ method: 'PATCH', url: `/v1/users/${tokens.user.id}`, headers: admin.headers, payload: { role: 'admin' } })
+  t.equal(response.statusCode, 200)
+  t.equal(response.json().role, 'admin')
+  t.equal(response.json().email, email)
+  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
+  t.equal(login.json().user.role, 'admin', 'new tokens carry the new role')
+  const asNewAdmin = await app.inject({ method: 'GET', url: '/v1/users', headers: { authorization: `Bearer ${String(login.json().accessToken)}` } })
+  t.equal(asNewAdmin.statusCode, 200)
+})
+
+t.test('PATCH /v1/users/:id answers 404 for an unknown id and 400 for a bad id or body', async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await createTestUser(app, 'admin')
+  const unknown = await app.inject({ method: 'PATCH', url: `/v1/users/${crypto.randomUUID()}`, headers: admin.headers, payload: { role: 'admin' } })
+  t.equal(unknown.statusCode, 404)
+  t.match(unknown.headers['content-type'], /^application\/problem\+json/)
+  const badId = await app.inject({ method: 'PATCH', url: '/v1/users/not-a-uuid', headers: admin.headers, payload: { role: 'admin' } })
+  t.equal(badId.statusCode, 400)
+  for (const payload of [{ role: 'superuser' }, {}, { role: 'admin', name: 'x' }]) {
+    const response = await app.inject({ method: 'PATCH', url: `/v1/users/${admin.id}`, headers: admin.headers, payload })
+    t.equal(response.statusCode, 400, JSON.stringify(payload))
+  }
+})
