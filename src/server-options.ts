@@ -12,6 +12,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024
 /** Above common load balancers' idle timeout (AWS ALB: 60 s) so they never reuse a socket we closed. */
 export const KEEP_ALIVE_TIMEOUT_MS = 72_000
 export const HEADERS_TIMEOUT_MS = 10_000
+export const PLUGIN_TIMEOUT_MS = 60_000
 
 const QUIET_PATHS = /^\/(health|metrics)(\/|\?|$)/
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
@@ -55,6 +56,8 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    // A first boot of embedded PGlite runs initdb in WASM (seconds, more on a busy machine) before migrating.
+    pluginTimeout: PLUGIN_TIMEOUT_MS,
     schemaController: { compilersFactory: { buildValidator: buildValidator as never } }
   }
 }
