@@ -20,6 +20,8 @@ export interface Backend {
    * so Express gets a copy of the service's data dir taken after seeding while the service was stopped.
    */
   databaseForExpress(): Promise<{ databaseUrl: string } | { pgliteDir: string }>
+  /** Back to an empty database, after a boot that failed half-way. */
+  reset(): Promise<void>
   cleanup(): Promise<void>
 }
 
@@ -43,6 +45,10 @@ export async function prepareBackend (): Promise<Backend> {
       databaseUrl,
       redisUrl,
       databaseForExpress: async () => ({ databaseUrl }),
+      reset: async () => {
+        await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${runName} WITH (FORCE)`)
+        await adminQuery(serverUrl, `CREATE DATABASE ${runName}`)
+      },
       cleanup: async () => {
         await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${runName} WITH (FORCE)`)
         await cleanRedis()
@@ -63,6 +69,7 @@ export async function prepareBackend (): Promise<Backend> {
       await cp(serviceDir, copy, { recursive: true })
       return { pgliteDir: copy }
     },
+    reset: async () => { await rm(serviceDir, { recursive: true, force: true }) },
     cleanup: async () => {
       await rm(root, { recursive: true, force: true })
       await cleanRedis()

@@ -37,7 +37,9 @@ export async function publishedRoutes (baseUrl: string): Promise<Set<string>> {
   const paths = field(answer.body, 'paths')
   if (answer.status !== 200 || paths === null || typeof paths !== 'object') return routes
   for (const [path, operations] of Object.entries(paths)) {
-    for (const method of Object.keys(operations as object)) routes.add(`${method.toLowerCase()} ${path}`)
+    // A plugin's `get('/')` under the prefix /v1/products is documented as /v1/products/.
+    const normalized = path.length > 1 ? path.replace(/\/$/, '') : path
+    for (const method of Object.keys(operations as object)) routes.add(`${method.toLowerCase()} ${normalized}`)
   }
   return routes
 }
