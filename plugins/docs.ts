@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { annotateDocument } from './docs-annotations.js'
 
 export const BEARER_SCHEME = 'bearerAuth'
 
@@ -17,9 +18,11 @@ async function docsPlugin (fastify: FastifyInstance) {
         title: 'Fastify Shop API',
         version: '1.0.0',
         description: 'Users and auth, a product catalog, and stock-safe orders. Errors are RFC 9457 problem details.',
-        license: { name: 'MIT', identifier: 'MIT' }
+        license: { name: 'MIT', identifier: 'MIT' },
+        contact: { name: 'Shop API team', url: 'https://fastify-shop-api.example/support' }
       },
-      servers: [{ url: '/', description: 'This server' }],
+      // x-internal: the API is meant for outside clients (OWASP API9 inventory).
+      servers: [{ url: '/', description: 'This server (local, staging or production: whichever serves this document)', 'x-internal': false } as { url: string, description: string }],
       tags: [
         { name: 'auth', description: 'Sign up, sign in, token refresh' },
         { name: 'users', description: 'Accounts' },
@@ -29,10 +32,11 @@ async function docsPlugin (fastify: FastifyInstance) {
       ],
       components: {
         securitySchemes: {
-          [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'accessToken from POST /v1/auth/login' }
+          [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'accessToken from POST /v1/auth/login: a JWS (HS256) following RFC8725, algorithm pinned, exp/iss/aud checked' }
         }
       }
     },
+    transformObject: (document) => 'openapiObject' in document ? annotateDocument(document.openapiObject) : document.swaggerObject,
     // Shared schemas keep their $id as the component name instead of def-0, def-1, …
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, index) => typeof json.$id === 'string' ? json.$id : `def-${index}`
