@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { promisify } from 'node:util'
+import t, { type Test } from 'tap'
+import { buildTestApp, usingPostgres, usingRedis } from '../helper.js'
+import { createTestUser } from '../support/users.js'
+import { httpCall, serverEnv, startServer, type HttpResult, type ServerProcess } from '../support/server-process.js'
+
+const REPLICAS = 3
+const MIGRATE_SCRIPT = new URL('../../dist/scripts/migrate.js', import.meta.url)
+const SKIP = usingPostgres && usingRedis ? false : 'needs DATABASE_URL and REDIS_URL: replicas share PostgreSQL and Redis (PGlite and the memory cache are per process)'
+
+/**
+ * Three replicas of the built server on one PostgreSQL database and one Redis prefix, deployed as Kubernetes
+ * does it: the migration script runs first, the replicas boot with MIGRATE_ON_START=false.
+ */
+async function startReplicas (t: Test, env: Record<string, string>): Promise<ServerProcess[]> {
+  const baseEnv = { ...await serverEnv(t, { env }), MIGRATE_ON_START: 'false' }
+  await promisify(execFile)(process.execPath, [MIGRATE_SCRIPT.pathname], { env: { PATH: process.env.PATH ?? '', ...baseEnv } })
+  const replicas: ServerProcess[] = []
+  // One at a time: booting three at once on two cores only makes each boot slower.
+  for (let i = 0; i < REPLICAS; i++) replicas.push(await startServer(t, { baseEnv }))
+  return replicas
+}
+
+/** The balancer: request n goes to replica n mod 3. */
+const roundRobin = (replicas: ServerProcess[], n: number) => replicas[n % replicas.length] as ServerProcess
+
+const json = <T>(response: HttpResult): T => JSON.parse(response.body) as T
+
+t.test('one rate-limit counter for all replicas: the 101st request is 429 whichever replica gets it', { skip: SKIP }, async (t) => {
+  const max = 100
+  const replicas = await startReplicas(t, { RATE_LIMIT_MAX: String(max) })
+  const answers: HttpResult[] = []
+  for (let n = 0; n < max + REPLICAS; n++) answers.push(await httpCall(`${roundRobin(replicas, n).url}/v1/products?limit=1`))
+
+  const allowed = answers.slice(0, max)
+  t.same(allowed.map((answer) => answer.status), allowed.map(() => 200), `the first ${max} requests, spread over ${REPLICAS} replicas, pass`)
+  t.same(allowed.map((answer) => Number(answer.headers['ratelimit-remaining'])), allowed.map((_answer, n) => max - n - 1),
+    'every replica counts down the same counter')
+  const over = answers.slice(max)
+  t.same(over.map((answer) => answer.status), over.map(() => 429), 'each replica refuses once the shared limit is spent')
+  t.ok(over.every((answer) => answer.headers['retry-after'] !== undefined))
+})
+
+t.test('catalog writes through one replica are read through the others; 200 concurrent orders never oversell', { skip: SKIP }, async (t) => {
+  const replicas = await startReplicas(t, { RATE_LIMIT_MAX: '100000' })
+  // Tokens from an in-process app on the same database: same JWT secret, issuer and audience as the replicas.
+  const { app } = await buildTestApp(t)
+  const admin = await createTestUser(app, 'admin')
+  const customers = await Promise.all(Array.from({ length: 4 }, async () => createTestUser(app, 'customer')))
+  const asJson = (headers: Record<string, string>) => ({ ...headers, 'content-type': 'application/json' })
+
+  const created = await httpCall(`${roundRobin(replicas, 0).url}/v1/products`, {
+    method: 'POST',
+    headers: asJson(admin.headers),
+    body: JSON.stringify({ sku: `SCALE-${randomBytes(4).toString('hex').toUpperCase()}`, name: 'Shared mug', priceCents: 1200, stock: 50 })
+  })
+  t.equal(created.status, 201)
+  const { id } = json<{ id: string }>(created)
+  const readEverywhere = async () => Promise.all(replicas.map(async (replica) => json<{ priceCents: number, stock: number }>(
+    await httpCall(`${replica.url}/v1/products/${id}`))))
+
+  t.same((await readEverywhere()).map((product) => product.priceCents), [1200, 1200, 1200], 'every replica reads (and caches) the product')
+  const patched = await httpCall(`${roundRobin(replicas, 0).url}/v1/products/${id}`, {
+    method: 'PATCH', headers: asJson(admin.headers), body: JSON.stringify({ priceCents: 1500 })
+  })
+  t.equal(patched.status, 200)
+  t.same((await readEverywhere()).map((product) => product.priceCents), [1500, 1500, 1500], 'no replica serves the stale cached price')
+
+  const orders = await Promise.all(Array.from({ length: 200 }, async (_, n) => httpCall(`${roundRobin(replicas, n).url}/v1/orders`, {
+    method: 'POST',
+    headers: asJson((customers[n % customers.length] ?? admin).headers),
+    body: JSON.stringify({ items: [{ productId: id, quantity: 1 }] })
+  })))
+  const statuses = orders.map((order) => order.status)
+  t.equal(statuses.filter((status) => status === 201).length, 50, 'exactly the 50 units in stock were sold')
+  t.equal(statuses.filter((status) => status === 409).length, 150, 'every other order was refused as insufficient stock')
+  t.same((await readEverywhere()).map((product) => product.stock), [0, 0, 0], 'every replica reads the stock the orders left')
+})
