@@ -42,6 +42,7 @@ export type PlaceOrderBody = Static<typeof PlaceOrderBody>
 export const PlaceOrderHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({
     pattern: '^[\\x20-\\x7E]{1,255}$',
+    maxLength: 255,
     description: 'Printable ASCII, 1–255 chars. The same key and body from the same user replays the first 201 ' +
       '(header idempotent-replayed: true) and places nothing new; the same key with another body is 422. ' +
       'Failed attempts are not stored, so a retry after a 409 or 422 is evaluated afresh. Kept at least 24 h.'

@@ -5,7 +5,7 @@ import { PageQueryFields } from './pagination.js'
 /** PostgreSQL `integer`: the cap keeps every accepted value storable, so an oversized one is a 400, not a 500. */
 export const MAX_INT4 = 2_147_483_647
 
-const Sku = Type.String({ pattern: '^[A-Z0-9-]{3,32}$', description: 'Stock keeping unit: 3–32 of A–Z, 0–9, -; unique', examples: ['MUG-001'] })
+const Sku = Type.String({ pattern: '^[A-Z0-9-]{3,32}$', maxLength: 32, description: 'Stock keeping unit: 3–32 of A–Z, 0–9, -; unique', examples: ['MUG-001'] })
 const Name = Type.String({ minLength: 1, maxLength: 200 })
 const Description = Type.String({ maxLength: 2000 })
 const PriceCents = Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Price in minor units (cents)' })
