@@ -139,7 +139,8 @@ async function startColdService (notes: string[]): Promise<ServerProcess> {
 async function capture (server: ServerProcess, paths: string[]): Promise<CapturedResponses> {
   const captured: CapturedResponses = {}
   for (const path of paths) {
-    const response = await fetch(`${server.baseUrl}${path}`)
+    // identity: the load generators send no accept-encoding, so they get (and the ceiling must serve) plain bytes.
+    const response = await fetch(`${server.baseUrl}${path}`, { headers: { 'accept-encoding': 'identity' } })
     const body = Buffer.from(await response.arrayBuffer())
     if (response.status !== 200) throw new Error(`capturing ${path}: status ${response.status} ${body.toString().slice(0, 200)}`)
     captured[path] = { contentType: response.headers.get('content-type') ?? 'application/json', bodyBase64: body.toString('base64') }
@@ -250,7 +251,7 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
 }
 
 async function compareBytes (server: ServerProcess, path: string, captured: CapturedResponses): Promise<string> {
-  const response = await fetch(`${server.baseUrl}${path}`)
+  const response = await fetch(`${server.baseUrl}${path}`, { headers: { 'accept-encoding': 'identity' } })
   const body = Buffer.from(await response.arrayBuffer())
   const expected = Buffer.from(captured[path]?.bodyBase64 ?? '', 'base64')
   return body.equals(expected)

@@ -88,15 +88,18 @@ export async function startServer (options: StartOptions): Promise<ServerProcess
   // taskset execs the program, so the child's pid is the server's own (what /proc/<pid>/status describes).
   const child = spawn(program, args, { env: { ...baseEnvironment(), ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   const output = keepLastLines(child)
-  const exited = new Promise<number | null>((resolve) => { child.once('exit', (code) => { resolve(code) }) })
-  let gone = false
-  child.once('exit', () => { gone = true })
+  // 'close' rather than 'exit': it fires once the output pipes are drained, so a dying server's last words are kept.
+  let gone: string | undefined
+  const exited = new Promise<void>((resolve) => {
+    child.once('close', (code, signal) => { gone = signal === null ? `exit code ${String(code)}` : `signal ${signal}`; resolve() })
+  })
 
   const baseUrl = `http://127.0.0.1:${options.port}`
   try {
     await waitForReady(`${baseUrl}${options.readyPath}`, options.readyTimeoutMs ?? 60_000, () => gone)
   } catch (error) {
     child.kill('SIGKILL')
+    await exited
     throw new Error(`${options.name} did not become ready: ${(error as Error).message}\n--- last output ---\n${output().join('\n')}`)
   }
   const bootMs = performance.now() - startedAt
@@ -119,7 +122,7 @@ export async function startServer (options: StartOptions): Promise<ServerProcess
     },
     recentOutput: () => [...output()],
     stop: async () => {
-      if (gone) return
+      if (gone !== undefined) return
       child.kill('SIGTERM')
       const timer = setTimeout(() => { child.kill('SIGKILL') }, STOP_GRACE_MS)
       await exited
@@ -128,11 +131,12 @@ export async function startServer (options: StartOptions): Promise<ServerProcess
   }
 }
 
-async function waitForReady (url: string, timeoutMs: number, hasExited: () => boolean): Promise<void> {
+async function waitForReady (url: string, timeoutMs: number, hasExited: () => string | undefined): Promise<void> {
   const deadline = performance.now() + timeoutMs
   let lastProblem = 'no answer yet'
   while (performance.now() < deadline) {
-    if (hasExited()) throw new Error('process exited')
+    const exit = hasExited()
+    if (exit !== undefined) throw new Error(`process exited (${exit})`)
     try {
       const response = await fetch(url)
       await response.arrayBuffer()

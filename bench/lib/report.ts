@@ -62,7 +62,7 @@ export function toMarkdown (report: BenchReport): string {
   lines.push(`- load tool: ${report.tool}`)
   lines.push(`- pinning: ${report.pinning}`)
   lines.push(`- method: warm-up ${settings.warmupSeconds} s per contender, then ${settings.rounds} interleaved rounds × ${settings.seconds} s (order rotates each round), ${settings.connections} connections; figures are medians of per-round figures, ratios are medians of per-round ratios`)
-  lines.push(`- service boot-to-ready (spawn → /health/ready 200): cold ${fixed(service.coldBootMs, 0)} ms (new database: initdb on PGlite, migrations, admin bootstrap; unpinned), warm ${fixed(service.warmBootMs, 0)} ms (existing database; pinned like the run)`)
+  lines.push(`- service boot-to-ready (spawn → /health/ready 200): cold ${fixed(service.coldBootMs, 0)} ms (new database: ${report.backend.startsWith('embedded') ? 'PGlite initdb, ' : ''}migrations, admin bootstrap; unpinned), warm ${fixed(service.warmBootMs, 0)} ms (existing database; pinned like the run)`)
   const rss = service.peakRssDuringScenario1Kb
   lines.push(`- service peak RSS during scenario 1: ${rss === undefined ? 'not measured' : `${fixed(rss / 1024, 1)} MiB`} (${service.peakRssNote})`)
   lines.push('')
