@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import t from 'tap'
+import { testEnv } from '../helper.js'
+import { testDatabaseUrl } from '../support/backends.js'
+
+const SCRIPT = fileURLToPath(new URL('../../dist/scripts/migrate.js', import.meta.url))
+
+interface Outcome { code: number, lines: Array<{ level: string, msg: string, applied?: string[] }>, stderr: string }
+
+/** Runs the built script exactly as the Kubernetes Job does (`node dist/scripts/migrate.js`). */
+async function runMigrate (env: Record<string, string>): Promise<Outcome> {
+  const result = await promisify(execFile)(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH ?? '', ...env } })
+    .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
+    .catch((error: { code: number, stdout: string, stderr: string }) => error)
+  const lines = result.stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Outcome['lines'][number])
+  return { code: result.code, lines, stderr: result.stderr }
+}
+
+t.test('the migration job applies every migration once, then finds the schema current', async (t) => {
+  const env = await testEnv(t)
+  // A database nobody migrated yet: a fresh PGlite dir, or a fresh PostgreSQL database beside the test one.
+  if (env.DATABASE_URL === undefined) {
+    env.PGLITE_DATA_DIR = 'memory://'
+  } else {
+    const url = new URL(await testDatabaseUrl())
+    const name = `${url.pathname.slice(1)}_job`
+    const admin = new pg.Client({ connectionString: url.toString() })
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${name}`)
+    t.teardown(async () => { await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); await admin.end() })
+    url.pathname = `/${name}`
+    env.DATABASE_URL = url.toString()
+  }
+
+  const first = await runMigrate(env)
+  t.equal(first.code, 0)
+  t.match(first.lines.at(-1), { level: 'info', msg: 'migrations applied' })
+  t.ok((first.lines.at(-1)?.applied ?? []).includes('001.do.init.sql'), 'names the files it applied')
+  if (env.DATABASE_URL !== undefined) {
+    const second = await runMigrate(env)
+    t.equal(second.code, 0)
+    t.match(second.lines.at(-1), { msg: 'schema already current', applied: [] })
+  }
+})
+
+t.test('the migration job fails with exit 1 when the database is unreachable', async (t) => {
+  const outcome = await runMigrate({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', DATABASE_CONNECT_TIMEOUT_MS: '500' })
+  t.equal(outcome.code, 1)
+  t.match(outcome.lines.at(-1), { level: 'error', msg: 'migration failed' })
+})
+
+t.test('the migration job fails with exit 1 and names a bad variable', async (t) => {
+  const outcome = await runMigrate({ DATABASE_URL: 'mysql://nope' })
+  t.equal(outcome.code, 1)
+  t.match(outcome.stderr, /DATABASE_URL/)
+})
