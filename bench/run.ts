@@ -231,6 +231,10 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
       results.push(await runScenario(plan))
     }
   }
+  for (const baseline of [ceiling, express]) {
+    const printed = baseline.recentOutput()
+    if (printed.length > 0) notes.push(`${baseline.name} printed (last lines): ${printed.slice(-5).join(' | ').slice(0, 800)}`)
+  }
   const late = service.recentOutput().slice(warnings.length)
   if (late.length > 0) notes.push(`service printed during the run (last lines): ${late.slice(-5).join(' | ').slice(0, 800)}`)
 

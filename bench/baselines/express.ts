@@ -118,10 +118,16 @@ v1.post('/orders', requireUser, async (request: AuthenticatedRequest, response) 
 app.use('/v1', v1)
 
 app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
-  const status = error instanceof HttpError ? error.status : 500
-  const detail = error instanceof HttpError ? error.message : 'Internal server error'
+  // body-parser's errors (malformed JSON, too large) carry their own 4xx status.
+  const status = error instanceof HttpError ? error.status : statusOf(error)
+  const detail = error instanceof HttpError || status < 500 ? (error as Error).message : 'Internal server error'
   response.status(status).type('application/problem+json').json({ title: detail, status, detail })
 })
+
+function statusOf (error: unknown): number {
+  const status = (error as { status?: unknown }).status
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : 500
+}
 
 const server = app.listen(Number(env.PORT ?? 3200), '127.0.0.1')
 process.once('SIGTERM', () => {

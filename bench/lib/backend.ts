@@ -26,6 +26,7 @@ export interface Backend {
 }
 
 export async function prepareBackend (): Promise<Backend> {
+  // Database names cannot be bound as parameters; this one is built from our own pid only, never from input.
   const runName = `bench_${process.pid}`
   const redisUrl = nonEmpty(process.env.REDIS_URL)
   const redisEnv: Record<string, string> = redisUrl === undefined ? {} : { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `${runName}:` }
