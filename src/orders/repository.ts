@@ -78,23 +78,27 @@ async function withItems (db: Queryable, rows: OrderRow[]): Promise<Order[]> {
   return rows.map((row) => toOrder(row, items.get(row.id) ?? []))
 }
 
-/** Inserts an order and its lines (in the caller's transaction) and returns it as the API shows it. */
+/**
+ * Inserts an order and its lines in one statement (in the caller's transaction) and returns it as the API
+ * shows it. One round trip matters here: the caller holds the products' row locks until it commits.
+ */
 export async function insertOrder (tx: Queryable, userId: string, lines: NewOrderLine[]): Promise<Order> {
-  const total = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0)
+  const items: OrderItem[] = lines.map((line) => ({ ...line, lineTotalCents: line.quantity * line.unitPriceCents }))
+  const total = items.reduce((sum, item) => sum + item.lineTotalCents, 0)
   const { rows } = await tx.query<OrderRow>(
-    `INSERT INTO orders (user_id, total_cents) VALUES ($1, $2::bigint) RETURNING ${ORDER_COLUMNS}`,
-    [userId, String(total)]
-  )
-  const order = rows[0]
-  if (order === undefined) throw new Error('order insert returned no row')
-  await tx.query(
-    `INSERT INTO order_items (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, line_total_cents)
-     SELECT $1, line.no, line.product_id, line.sku, line.name, line.quantity, line.unit_price_cents,
-            line.quantity::bigint * line.unit_price_cents
-     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[])
-       WITH ORDINALITY AS line (product_id, sku, name, quantity, unit_price_cents, no)`,
+    `WITH placed AS (
+       INSERT INTO orders (user_id, total_cents) VALUES ($1, $2::bigint) RETURNING ${ORDER_COLUMNS}
+     ), lines AS (
+       INSERT INTO order_items (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, line_total_cents)
+       SELECT placed.id, line.no, line.product_id, line.sku, line.name, line.quantity, line.unit_price_cents,
+              line.quantity::bigint * line.unit_price_cents
+       FROM placed, unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::int[])
+         WITH ORDINALITY AS line (product_id, sku, name, quantity, unit_price_cents, no)
+     )
+     SELECT * FROM placed`,
     [
-      order.id,
+      userId,
+      String(total),
       lines.map((line) => line.productId),
       lines.map((line) => line.sku),
       lines.map((line) => line.name),
@@ -102,7 +106,9 @@ export async function insertOrder (tx: Queryable, userId: string, lines: NewOrde
       lines.map((line) => line.unitPriceCents)
     ]
   )
-  return (await withItems(tx, [order]))[0] ?? toOrder(order, [])
+  const order = rows[0]
+  if (order === undefined) throw new Error('order insert returned no row')
+  return toOrder(order, items)
 }
 
 /** One order the viewer may see; another customer's order is indistinguishable from a missing one. */

@@ -84,6 +84,9 @@ export async function placeOrder (
     }
 
     const ids = [...new Set(body.items.map((item) => item.productId.toLowerCase()))]
+    // Check once without locks first: when a hot product has sold out, the losers answer 409 at once instead of
+    // queueing for its row lock (and for pool connections). The locked check below is the one that counts.
+    priceLines(body, await stock.readLiveProducts(tx, ids))
     const lines = priceLines(body, await stock.lockLiveProducts(tx, ids))
     await stock.adjustStock(tx, lines.map((line) => line.productId), lines.map((line) => -line.quantity))
     const order = await orders.insertOrder(tx, userId, lines)

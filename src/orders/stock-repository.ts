@@ -8,18 +8,27 @@ export interface LockedProduct {
   stock: number
 }
 
+interface StockRow { id: string, sku: string, name: string, price_cents: number, stock: number }
+
+const LIVE_PRODUCTS = 'SELECT id, sku, name, price_cents, stock FROM products WHERE id = ANY($1::uuid[]) AND archived_at IS NULL ORDER BY id'
+
+function toLocked (row: StockRow): LockedProduct {
+  return { id: row.id, sku: row.sku, name: row.name, priceCents: row.price_cents, stock: row.stock }
+}
+
+/** The live products among `ids` as last committed, without locking: a cheap early answer for hopeless orders. */
+export async function readLiveProducts (tx: Queryable, ids: string[]): Promise<LockedProduct[]> {
+  const { rows } = await tx.query<StockRow>(LIVE_PRODUCTS, [ids])
+  return rows.map(toLocked)
+}
+
 /**
  * Locks the live products among `ids`, always in id order: two transactions wanting the same rows take them
  * in the same sequence, so they queue instead of deadlocking (PostgreSQL applies FOR UPDATE after the sort).
  */
 export async function lockLiveProducts (tx: Queryable, ids: string[]): Promise<LockedProduct[]> {
-  const { rows } = await tx.query<{ id: string, sku: string, name: string, price_cents: number, stock: number }>(
-    `SELECT id, sku, name, price_cents, stock FROM products
-     WHERE id = ANY($1::uuid[]) AND archived_at IS NULL
-     ORDER BY id FOR UPDATE`,
-    [ids]
-  )
-  return rows.map((row) => ({ id: row.id, sku: row.sku, name: row.name, priceCents: row.price_cents, stock: row.stock }))
+  const { rows } = await tx.query<StockRow>(`${LIVE_PRODUCTS} FOR UPDATE`, [ids])
+  return rows.map(toLocked)
 }
 
 /** Same lock order as above, archived products included: a cancellation gives their stock back as well. */
