@@ -22,13 +22,24 @@ function parseExposition (text: string): { samples: Sample[], types: Map<string,
   return { samples, types }
 }
 
-async function scrape (app: Awaited<ReturnType<typeof buildTestApp>>['app']) {
+type App = Awaited<ReturnType<typeof buildTestApp>>['app']
+
+async function scrape (app: App) {
   const response = await app.inject({ method: 'GET', url: '/metrics' })
   return { response, ...parseExposition(response.body) }
 }
 
+/** The value of one series (0 when absent), so tests on the shared app assert on differences. */
+function valueOf (samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+  const sample = samples.find((candidate) => candidate.name === name &&
+    Object.entries(labels).every(([key, value]) => candidate.labels[key] === value))
+  return sample?.value ?? 0
+}
+
+// One app for the tests that only read or compare before/after: each PGlite boot costs seconds on a busy machine.
+const { app } = await buildTestApp(t)
+
 t.test('metrics are served as Prometheus text', async (t) => {
-  const { app } = await buildTestApp(t)
   const { response, samples } = await scrape(app)
   t.equal(response.statusCode, 200)
   t.match(response.headers['content-type'], /^text\/plain; version=0\.0\.4/)
@@ -36,31 +47,28 @@ t.test('metrics are served as Prometheus text', async (t) => {
 })
 
 t.test('request durations are labelled by route pattern, method and status code', async (t) => {
-  const { app } = await buildTestApp(t)
+  const live = { route: '/health/live', method: 'GET', status_code: '200' }
+  const before = valueOf((await scrape(app)).samples, 'http_request_duration_seconds_count', live)
   await app.inject({ method: 'GET', url: '/health/live' })
   await app.inject({ method: 'GET', url: '/health/live?probe=1' })
   const { samples, types } = await scrape(app)
   t.equal(types.get('http_request_duration_seconds'), 'histogram')
-  const count = samples.find((sample) => sample.name === 'http_request_duration_seconds_count' &&
-    sample.labels.route === '/health/live' && sample.labels.method === 'GET' && sample.labels.status_code === '200')
-  t.equal(count?.value, 2, 'both requests counted under the pattern, the query string ignored')
-  t.ok(samples.some((sample) => sample.name === 'http_request_duration_seconds_bucket' && sample.labels.le === '+Inf'))
+  t.equal(valueOf(samples, 'http_request_duration_seconds_count', live) - before, 2, 'both requests counted under the pattern, the query string ignored')
+  t.ok(valueOf(samples, 'http_request_duration_seconds_bucket', { ...live, le: '+Inf' }) >= 2)
 })
 
 t.test('unknown URLs share one route label instead of one series per URL', async (t) => {
-  const { app } = await buildTestApp(t)
+  const unmatched = { route: 'unmatched', status_code: '404' }
+  const before = valueOf((await scrape(app)).samples, 'http_request_duration_seconds_count', unmatched)
   await app.inject({ method: 'GET', url: '/no/such/thing-1' })
   await app.inject({ method: 'GET', url: '/no/such/thing-2' })
   const { samples } = await scrape(app)
-  const routes = new Set(samples.filter((sample) => sample.name === 'http_request_duration_seconds_count').map((sample) => sample.labels.route))
-  t.notOk([...routes].some((route) => route?.startsWith('/no/such') === true), 'raw URLs never become labels')
-  const unmatched = samples.find((sample) => sample.name === 'http_request_duration_seconds_count' &&
-    sample.labels.route === 'unmatched' && sample.labels.status_code === '404')
-  t.equal(unmatched?.value, 2)
+  const routes = samples.filter((sample) => sample.name === 'http_request_duration_seconds_count').map((sample) => sample.labels.route)
+  t.notOk(routes.some((route) => route?.startsWith('/no/such') === true), 'raw URLs never become labels')
+  t.equal(valueOf(samples, 'http_request_duration_seconds_count', unmatched) - before, 2)
 })
 
 t.test('process and event-loop metrics are exposed', async (t) => {
-  const { app } = await buildTestApp(t)
   const { types } = await scrape(app)
   t.ok(types.has('process_cpu_seconds_total'))
   t.ok(types.has('process_resident_memory_bytes'))
@@ -69,41 +77,42 @@ t.test('process and event-loop metrics are exposed', async (t) => {
 })
 
 t.test('database pool figures come from the live pool', async (t) => {
-  const { app } = await buildTestApp(t)
   const { samples } = await scrape(app)
   const stats = app.db.poolStats()
-  const value = (name: string) => samples.find((sample) => sample.name === name)?.value
-  t.ok((value('db_pool_connections_total') ?? 0) >= 1, 'the migrated database holds at least one connection')
-  t.equal(value('db_pool_connections_total'), stats.total)
-  t.type(value('db_pool_connections_idle'), 'number')
-  t.equal(value('db_pool_waiting_requests'), 0)
+  t.ok(valueOf(samples, 'db_pool_connections_total') >= 1, 'the migrated database holds at least one connection')
+  t.equal(valueOf(samples, 'db_pool_connections_total'), stats.total)
+  t.ok(samples.some((sample) => sample.name === 'db_pool_connections_idle'))
+  t.equal(valueOf(samples, 'db_pool_waiting_requests'), 0)
 })
 
 t.test('cache hits, misses and errors are counted', async (t) => {
-  const { app } = await buildTestApp(t)
+  const backend = { backend: app.cache.kind }
+  const count = (samples: Sample[]) => ({
+    hits: valueOf(samples, 'cache_hits_total', backend),
+    misses: valueOf(samples, 'cache_misses_total', backend),
+    errors: valueOf(samples, 'cache_errors_total', backend)
+  })
+  const before = count((await scrape(app)).samples)
   await app.cache.set('metrics-test', { n: 1 })
   await app.cache.get('metrics-test')
   await app.cache.get('metrics-test')
   await app.cache.get('metrics-test-absent')
-  const { samples } = await scrape(app)
-  const value = (name: string) => samples.find((sample) => sample.name === name && sample.labels.backend === app.cache.kind)?.value
-  t.equal(value('cache_hits_total'), 2)
-  t.equal(value('cache_misses_total'), 1)
-  t.equal(value('cache_errors_total'), 0)
+  const after = count((await scrape(app)).samples)
+  t.same({ hits: after.hits - before.hits, misses: after.misses - before.misses, errors: after.errors - before.errors },
+    { hits: 2, misses: 1, errors: 0 })
 })
 
 t.test('two apps in one process keep separate figures', async (t) => {
-  const first = await buildTestApp(t)
-  const second = await buildTestApp(t)
-  await first.app.inject({ method: 'GET', url: '/health/live' })
-  const { samples } = await scrape(second.app)
+  const other = await buildTestApp(t)
+  await app.inject({ method: 'GET', url: '/health/live' })
+  const { samples } = await scrape(other.app)
   const live = samples.find((sample) => sample.name === 'http_request_duration_seconds_count' && sample.labels.route === '/health/live')
-  t.equal(live, undefined, 'the second app saw no /health/live request')
+  t.equal(live, undefined, 'the other app saw no /health/live request')
 })
 
 t.test('scrapes are never rate limited', async (t) => {
-  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1' } })
+  const limited = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1' } })
   const statuses = []
-  for (let i = 0; i < 3; i++) statuses.push((await app.inject({ method: 'GET', url: '/metrics' })).statusCode)
+  for (let i = 0; i < 3; i++) statuses.push((await limited.app.inject({ method: 'GET', url: '/metrics' })).statusCode)
   t.same(statuses, [200, 200, 200])
 })
