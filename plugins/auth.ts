@@ -47,6 +47,7 @@ declare module 'fastify' {
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9\-_.]+)$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 async function authPlugin (fastify: FastifyInstance) {
   const { jwt } = fastify.config
@@ -80,7 +81,11 @@ async function authPlugin (fastify: FastifyInstance) {
       // One answer for expired, forged, wrong issuer/audience or alg: the client's remedy is the same.
       throw new UnauthorizedError('Invalid or expired access token')
     }
-    if (request.user.role !== 'customer' && request.user.role !== 'admin') throw new UnauthorizedError('Invalid or expired access token')
+    // The signature proves who made the token, not that its claims have the shapes the services rely on.
+    const { role, sub } = request.user as { role: unknown, sub: unknown }
+    if ((role !== 'customer' && role !== 'admin') || typeof sub !== 'string' || !UUID.test(sub)) {
+      throw new UnauthorizedError('Invalid or expired access token')
+    }
   })
 
   fastify.decorate('authorize', (...roles: Role[]) => async (request: FastifyRequest) => {
