@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { prepareBackend, type Backend } from './lib/backend.js'
-import { LOAD_TOOL, runLoad, type LoadFigures, type LoadRequest } from './lib/load.js'
+import { AUTOCANNON, runLoad, type LoadFigures, type LoadRequest } from './lib/load.js'
+import { runWrk, wrkAvailable } from './lib/wrk.js'
 import { describeMachine } from './lib/machine.js'
 import { pgbenchAvailable, runPgbench } from './lib/pgbench.js'
 import { freePort, LOAD_CORE, pinSelf, SERVER_CORE, startServer, tasksetAvailable, type ServerProcess } from './lib/processes.js'
@@ -59,11 +60,16 @@ const serverCore = canPin ? SERVER_CORE : undefined
 const loadCore = canPin ? LOAD_CORE : undefined
 if (canPin) await pinSelf(LOAD_CORE)
 const pinning = canPin
-  ? `taskset: every server (service, ceiling, Express) on core ${SERVER_CORE}; load generators (autocannon in this process, pgbench) on core ${LOAD_CORE}`
+  ? `taskset: every server (service, ceiling, Express) on core ${SERVER_CORE}; load generators (this process with autocannon, wrk, pgbench) on core ${LOAD_CORE}`
   : `none (${!settings.pin ? 'disabled by BENCH_PIN=0' : machine.nproc < 2 ? 'fewer than 2 CPUs' : 'taskset not found'})`
 log(`machine: ${machine.nproc} CPUs, ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAverageAtStart}`)
 log(`pinning: ${pinning}`)
-log(`tool: ${LOAD_TOOL}`)
+const wrk = settings.tool === 'autocannon' ? undefined : await wrkAvailable()
+if (settings.tool === 'wrk' && wrk === undefined) throw new Error('BENCH_TOOL=wrk but wrk is not on PATH (apt-get install -y wrk)')
+const tool = wrk === undefined
+  ? `${AUTOCANNON}${settings.tool === 'auto' ? ' (wrk not found)' : ''}`
+  : `${wrk} -t1 --latency for the load; autocannon 9 for scenario 4's paced /health/live probe (wrk cannot pace)`
+log(`tool: ${tool}`)
 if (machine.loadAverageAtStart > 0.5) log(`warning: load average ${machine.loadAverageAtStart} — something else is using the machine; figures will be noisy`)
 
 const backend = await prepareBackend()
@@ -235,8 +241,10 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
     const printed = baseline.recentOutput()
     if (printed.length > 0) notes.push(`${baseline.name} printed (last lines): ${printed.slice(-5).join(' | ').slice(0, 800)}`)
   }
-  const late = service.recentOutput().slice(warnings.length)
-  if (late.length > 0) notes.push(`service printed during the run (last lines): ${late.slice(-5).join(' | ').slice(0, 800)}`)
+  const printedDuringRun = service.linesPrinted() - warnings.length
+  if (printedDuringRun > 0) {
+    notes.push(`service printed ${printedDuringRun} line(s) during the run; the last: ${service.recentOutput().slice(-Math.min(5, printedDuringRun)).join(' | ').slice(0, 800)}`)
+  }
 
   return {
     label: isSmokeRun(settings)
@@ -245,7 +253,7 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
     date: new Date().toISOString(),
     machine,
     backend: backend.description,
-    tool: `${LOAD_TOOL}${pgbench === undefined ? '' : `; ${pgbench}`}`,
+    tool: `${tool}${pgbench === undefined ? '' : `; ${pgbench}`}`,
     pinning,
     settings: { ...settings, scenarios: settings.scenarios === undefined ? 'all' : [...settings.scenarios] },
     service: { coldBootMs, warmBootMs: service.bootMs, peakRssDuringScenario1Kb, peakRssNote },
@@ -360,6 +368,7 @@ async function measure (contender: Contender, request: LoadRequest, seconds: num
       pinToCore: loadCore
     })
   }
+  if (wrk !== undefined) return runWrk(contender.server.baseUrl, request, { connections, seconds }, loadCore)
   return runLoad(contender.server.baseUrl, request, { connections, seconds })
 }
 

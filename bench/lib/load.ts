@@ -29,7 +29,7 @@ export interface LoadFigures {
   statusCodes: Record<string, number>
 }
 
-export const LOAD_TOOL = 'autocannon 9 (programmatic API; latency in whole milliseconds)'
+export const AUTOCANNON = 'autocannon 9 (programmatic API; latency in whole milliseconds)'
 
 export async function runLoad (baseUrl: string, request: LoadRequest, settings: LoadSettings): Promise<LoadFigures> {
   const result = await autocannon({

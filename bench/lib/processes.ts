@@ -52,6 +52,8 @@ export interface ServerProcess {
   resetPeakRss(): Promise<boolean>
   /** The last lines the server printed (it logs at warn: anything here deserves a look). */
   recentOutput(): string[]
+  /** How many lines it printed in all (the kept ones are only the last few). */
+  linesPrinted(): number
   stop(): Promise<void>
 }
 
@@ -100,7 +102,7 @@ export async function startServer (options: StartOptions): Promise<ServerProcess
   } catch (error) {
     child.kill('SIGKILL')
     await exited
-    throw new Error(`${options.name} did not become ready: ${(error as Error).message}\n--- last output ---\n${output().join('\n')}`)
+    throw new Error(`${options.name} did not become ready: ${(error as Error).message}\n--- last output ---\n${output.lines.join('\n')}`)
   }
   const bootMs = performance.now() - startedAt
   const pid = child.pid ?? -1
@@ -120,7 +122,8 @@ export async function startServer (options: StartOptions): Promise<ServerProcess
         return false
       }
     },
-    recentOutput: () => [...output()],
+    recentOutput: () => [...output.lines],
+    linesPrinted: () => output.count(),
     stop: async () => {
       if (gone !== undefined) return
       child.kill('SIGTERM')
@@ -161,16 +164,18 @@ async function readPeakRssKb (pid: number): Promise<number | undefined> {
 }
 
 /** The server's own output, kept only to explain a failed start (the service logs at warn). */
-function keepLastLines (child: ChildProcess): () => string[] {
+function keepLastLines (child: ChildProcess): { lines: string[], count: () => number } {
   const lines: string[] = []
+  let count = 0
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
       if (line === '') continue
+      count++
       lines.push(line)
       if (lines.length > KEPT_OUTPUT_LINES) lines.shift()
     }
   }
   child.stdout?.on('data', keep)
   child.stderr?.on('data', keep)
-  return () => lines
+  return { lines, count: () => count }
 }

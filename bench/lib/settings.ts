@@ -18,6 +18,8 @@ export interface BenchSettings {
   loginConnections: number
   /** Requests per second of the /health/live latency probe in scenario 4. */
   probeRate: number
+  /** HTTP load generator: wrk when present (auto), or forced. */
+  tool: 'auto' | 'wrk' | 'autocannon'
   /** pgbench clients; default: the service's pool size, the most transactions it ever has in flight. */
   pgbenchClients: number
 }
@@ -34,6 +36,7 @@ const FLAGS: Record<string, string> = {
   scenarios: 'BENCH_SCENARIOS',
   pin: 'BENCH_PIN',
   'probe-rate': 'BENCH_PROBE_RATE',
+  tool: 'BENCH_TOOL',
   'pgbench-clients': 'BENCH_PGBENCH_CLIENTS'
 }
 
@@ -56,6 +59,8 @@ export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJ
     return parsed
   }
   const scenarios = values.BENCH_SCENARIOS
+  const tool = values.BENCH_TOOL ?? 'auto'
+  if (tool !== 'auto' && tool !== 'wrk' && tool !== 'autocannon') throw new Error(`BENCH_TOOL must be auto, wrk or autocannon (got "${tool}")`)
   return {
     rounds: Math.floor(number('BENCH_ROUNDS', METHOD_MIN_ROUNDS, 1)),
     seconds: number('BENCH_SECONDS', METHOD_MIN_SECONDS, 1),
@@ -65,6 +70,7 @@ export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJ
     scenarios: scenarios === undefined || scenarios === '' ? undefined : new Set(scenarios.split(',').map((key) => key.trim())),
     pin: values.BENCH_PIN !== '0' && values.BENCH_PIN !== 'false',
     probeRate: number('BENCH_PROBE_RATE', 50, 1),
+    tool,
     pgbenchClients: Math.floor(number('BENCH_PGBENCH_CLIENTS', Number(env.DATABASE_POOL_MAX ?? 20), 1))
   }
 }
