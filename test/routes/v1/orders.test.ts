@@ -54,6 +54,16 @@ t.test('placing orders', async (t) => {
     t.same(read.json(), order)
   })
 
+  t.test("an order changes the product's etag, so a conditional read sees the new stock", async (t) => {
+    const product = await createProduct(app, admin, { stock: 5 })
+    const before = await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })
+    await place(app, customer, [{ productId: product.id, quantity: 1 }])
+    const after = await app.inject({ method: 'GET', url: `/v1/products/${product.id}`, headers: { 'if-none-match': String(before.headers.etag) } })
+    t.equal(after.statusCode, 200)
+    t.equal(after.json<ProductBody>().stock, 4)
+    t.not(after.headers.etag, before.headers.etag)
+  })
+
   t.test('ordering the last unit leaves zero stock; the next is 409', async (t) => {
     const product = await createProduct(app, admin, { stock: 1 })
     t.equal((await place(app, customer, [{ productId: product.id, quantity: 1 }])).statusCode, 201)

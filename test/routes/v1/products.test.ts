@@ -214,6 +214,16 @@ t.test('updating products', async (t) => {
     t.equal(read.json<ProductBody>().priceCents, 250)
   })
 
+  t.test('reads come from the cache until a write goes through the API', async (t) => {
+    const product = await createProduct(app, admin, { stock: 5 })
+    await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })
+    // Behind the API's back: only a cache hit can still answer 5.
+    await app.db.query('UPDATE products SET stock = 77 WHERE id = $1', [product.id])
+    t.equal((await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })).json<ProductBody>().stock, 5)
+    await patch(product.id, { name: 'Renamed' })
+    t.equal((await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })).json<ProductBody>().stock, 77)
+  })
+
   t.test('if-match with the current etag succeeds, a stale one is 412', async (t) => {
     const product = await createProduct(app, admin)
     const etag = String((await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })).headers.etag)
