@@ -27,7 +27,7 @@ export function acceptedVersions (header: string | undefined, id: string): numbe
   if (header === undefined) return undefined
   const tags = tagsOf(header)
   if (tags.includes('*')) return undefined
-  const prefix = `"${id}-`
+  const prefix = `"${id.toLowerCase()}-`
   const versions: number[] = []
   for (const tag of tags) {
     if (!tag.startsWith(prefix) || !tag.endsWith('"')) continue

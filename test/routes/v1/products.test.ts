@@ -224,6 +224,19 @@ t.test('updating products', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })).json<ProductBody>().stock, 77)
   })
 
+  t.test('an upper-case id reads, caches and updates the same product', async (t) => {
+    const product = await createProduct(app, admin, { stock: 5 })
+    const upper = `/v1/products/${product.id.toUpperCase()}`
+    const read = await app.inject({ method: 'GET', url: upper })
+    t.equal(read.json<ProductBody>().id, product.id)
+    const write = await app.inject({
+      method: 'PATCH', url: upper, headers: { ...admin.headers, 'if-match': String(read.headers.etag) }, payload: { stock: 6 }
+    })
+    t.equal(write.statusCode, 200)
+    t.equal((await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })).json<ProductBody>().stock, 6)
+    t.equal((await app.inject({ method: 'GET', url: upper })).json<ProductBody>().stock, 6)
+  })
+
   t.test('if-match with the current etag succeeds, a stale one is 412', async (t) => {
     const product = await createProduct(app, admin)
     const etag = String((await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })).headers.etag)
