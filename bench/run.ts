@@ -421,7 +421,8 @@ async function runScenario (plan: ScenarioPlan): Promise<ScenarioResult> {
     if (empty > 0) plan.notes.push(`${contender.name}: ${empty} round(s) completed no request at all (latency longer than the round?): raise BENCH_SECONDS or check the machine`)
     if (contender.failed > 0 || contender.errors > 0) {
       const codes = contender.rounds.flatMap((figures) => Object.entries(figures.statusCodes)).filter(([code]) => !code.startsWith('2'))
-      plan.notes.push(`${contender.name}: ${contender.failed} non-2xx (${[...new Set(codes.map(([code]) => code))].join(', ')}) and ${contender.errors} connection errors across all rounds: treat its figures with suspicion`)
+      const statuses = contender.failed > 0 ? ` (${[...new Set(codes.map(([code]) => code))].join(', ')})` : ''
+      plan.notes.push(`${contender.name}: ${contender.failed} non-2xx${statuses} and ${contender.errors} connection errors or timeouts across all rounds: treat its figures with suspicion`)
     }
   }
   return { key: plan.key, title: plan.title, contenders, notes: plan.notes }

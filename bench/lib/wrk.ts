@@ -47,7 +47,8 @@ export async function runWrk (baseUrl: string, request: LoadRequest, settings: L
   try {
     const scriptFile = join(dir, 'request.lua')
     await writeFile(scriptFile, script(request))
-    const args = ['-t1', `-c${settings.connections}`, `-d${settings.seconds}s`, '--latency', '-s', scriptFile, `${baseUrl}${request.path}`]
+    // --timeout as autocannon's default: wrk's own 2 s would count slow (PGlite, argon2) answers as errors.
+    const args = ['-t1', `-c${settings.connections}`, `-d${settings.seconds}s`, '--timeout', '10s', '--latency', '-s', scriptFile, `${baseUrl}${request.path}`]
     const argv = pinToCore === undefined ? ['wrk', ...args] : ['taskset', '-c', String(pinToCore), 'wrk', ...args]
     const [program = 'wrk', ...rest] = argv
     const { stdout } = await run(program, rest, { maxBuffer: 1024 * 1024 })
