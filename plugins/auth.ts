@@ -102,6 +102,8 @@ async function authPlugin (fastify: FastifyInstance) {
     route.schema = {
       ...schema,
       security: [{ [BEARER_SCHEME]: [] }],
+      // Who may call it, in the document too: clients see it, and the API5 test drives its checks from it.
+      ...{ 'x-access': access },
       response: {
         ...problems(401, ...(access === 'admin' ? [403] as const : [])),
         ...(schema.response as Record<string, unknown> | undefined)
