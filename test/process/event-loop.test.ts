@@ -2,9 +2,9 @@ import t from 'tap'
 import { httpCall, startServer, type HttpResult } from '../support/server-process.js'
 
 /** Any real stall trips it; an idle loop on a busy 2-core machine stays far below. */
-const MAX_EVENT_LOOP_DELAY_MS = 10
+const MAX_EVENT_LOOP_DELAY_MS = 25
 /** Long enough that the stall dominates the 1 s sampling window's mean delay (under-pressure's measure). */
-const STALL_MS = 3000
+const STALL_MS = 5000
 const CLIENT_TIMEOUT_MS = 15_000
 const RECOVERY_ATTEMPTS = 100
 
@@ -16,12 +16,21 @@ const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve,
  */
 t.test('a saturated event loop sheds with 503 + retry-after; liveness and metrics are exempt; it recovers', async (t) => {
   const server = await startServer(t, { env: { MAX_EVENT_LOOP_DELAY_MS: String(MAX_EVENT_LOOP_DELAY_MS) } })
-  t.equal((await httpCall(`${server.url}/v1/products`)).status, 200, 'served while the loop is healthy')
+  const call = async (path: string) => httpCall(`${server.url}${path}`, { timeoutMs: CLIENT_TIMEOUT_MS })
+  const untilServed = async (): Promise<HttpResult | undefined> => {
+    let answer: HttpResult | undefined
+    for (let attempt = 0; attempt < RECOVERY_ATTEMPTS && answer?.status !== 200; attempt++) {
+      answer = await call('/v1/products')
+      if (answer.status !== 200) await pause(100)
+    }
+    return answer
+  }
+  // Boot itself (PGlite, migrations) may have lagged the first sampling window; start from a calm loop.
+  t.equal((await untilServed())?.status, 200, 'served while the loop is healthy')
 
   process.kill(server.pid, 'SIGSTOP')
   let stopped = true
   t.teardown(() => { if (stopped) process.kill(server.pid, 'SIGCONT') })
-  const call = async (path: string) => httpCall(`${server.url}${path}`, { timeoutMs: CLIENT_TIMEOUT_MS })
   const queued: Array<Promise<HttpResult>> = [call('/v1/products'), call('/health/live'), call('/metrics')]
   await pause(STALL_MS)
   process.kill(server.pid, 'SIGCONT')
@@ -34,10 +43,5 @@ t.test('a saturated event loop sheds with 503 + retry-after; liveness and metric
   t.equal(live?.status, 200, 'liveness is exempt: a busy process must not be restarted')
   t.equal(metrics?.status, 200, 'metrics are exempt: the scrape is most useful exactly now')
 
-  let recovered: HttpResult | undefined
-  for (let attempt = 0; attempt < RECOVERY_ATTEMPTS && recovered?.status !== 200; attempt++) {
-    recovered = await call('/v1/products')
-    if (recovered.status !== 200) await pause(100)
-  }
-  t.equal(recovered?.status, 200, 'serves again once the loop has caught up')
+  t.equal((await untilServed())?.status, 200, 'serves again once the loop has caught up')
 })

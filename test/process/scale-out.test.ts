@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
 import { buildTestApp, usingPostgres, usingRedis } from '../helper.js'
@@ -7,7 +8,7 @@ import { createTestUser } from '../support/users.js'
 import { httpCall, serverEnv, startServer, type HttpResult, type ServerProcess } from '../support/server-process.js'
 
 const REPLICAS = 3
-const MIGRATE_SCRIPT = new URL('../../dist/scripts/migrate.js', import.meta.url)
+const MIGRATE_SCRIPT = fileURLToPath(new URL('../../dist/scripts/migrate.js', import.meta.url))
 const SKIP = usingPostgres && usingRedis ? false : 'needs DATABASE_URL and REDIS_URL: replicas share PostgreSQL and Redis (PGlite and the memory cache are per process)'
 
 /**
@@ -16,7 +17,7 @@ const SKIP = usingPostgres && usingRedis ? false : 'needs DATABASE_URL and REDIS
  */
 async function startReplicas (t: Test, env: Record<string, string>): Promise<ServerProcess[]> {
   const baseEnv = { ...await serverEnv(t, { env }), MIGRATE_ON_START: 'false' }
-  await promisify(execFile)(process.execPath, [MIGRATE_SCRIPT.pathname], { env: { PATH: process.env.PATH ?? '', ...baseEnv } })
+  await promisify(execFile)(process.execPath, [MIGRATE_SCRIPT], { env: { PATH: process.env.PATH ?? '', ...baseEnv } })
   const replicas: ServerProcess[] = []
   // One at a time: booting three at once on two cores only makes each boot slower.
   for (let i = 0; i < REPLICAS; i++) replicas.push(await startServer(t, { baseEnv }))
