@@ -82,7 +82,9 @@ t.test('SIGTERM under load: readiness turns 503, no accepted request is dropped,
   const slow = slowIds.map((id) => slowRegister(server.url, id, slowBodiesReleased))
 
   // Shut down only once traffic flows and every slow request has been received by the server.
-  while (steady.length < 200 || !slowIds.every((id) => server.logs().some((line) => line.reqId === id || line.requestId === id))) {
+  const received = (id: string) => server.logs().some((line) => line.requestId === id)
+  for (let waited = 0; steady.length < 200 || !slowIds.every(received); waited += 25) {
+    if (waited > 60_000) throw new Error(`load never started: ${steady.length} answers, slow uploads received: ${slowIds.filter(received).join(', ')}`)
     await pause(25)
   }
   const servedBeforeSignal = steady.length
