@@ -77,6 +77,24 @@ log(`back end: ${backend.description}`)
 const running: ServerProcess[] = []
 const scratch = await mkdtemp(join(tmpdir(), 'bench-run-'))
 
+let cleaning: Promise<void> | undefined
+/** Stops every server, drops the throwaway database and Redis keys, removes temp files; safe to call twice. */
+async function cleanUp (): Promise<void> {
+  cleaning ??= (async () => {
+    for (const server of running.reverse()) await server.stop().catch(() => undefined)
+    await backend.cleanup().catch((error: unknown) => { log(`cleanup failed: ${String(error)}`) })
+    await rm(scratch, { recursive: true, force: true })
+  })()
+  return cleaning
+}
+// Ctrl-C mid-run must not leave a bench_<pid> database or a server behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`)
+    cleanUp().finally(() => process.exit(130))
+  })
+}
+
 try {
   const report = await benchmark(backend)
   await mkdir(RESULTS_DIR, { recursive: true })
@@ -86,9 +104,7 @@ try {
   process.stdout.write(`\n${markdown}\n`)
   log('written: bench/results/latest.md, bench/results/latest.json')
 } finally {
-  for (const server of running.reverse()) await server.stop().catch(() => undefined)
-  await backend.cleanup().catch((error: unknown) => { log(`cleanup failed: ${String(error)}`) })
-  await rm(scratch, { recursive: true, force: true })
+  await cleanUp()
 }
 
 function serviceEnv (port: number): Record<string, string> {
