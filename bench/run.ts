@@ -262,10 +262,11 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
     notes.push(`service printed ${printedDuringRun} line(s) during the run; the last: ${service.recentOutput().slice(-Math.min(5, printedDuringRun)).join(' | ').slice(0, 800)}`)
   }
 
+  const busy = machine.loadAverageAtStart > 0.5 ? `; the machine was busy (1-min load average ${machine.loadAverageAtStart} at start)` : ''
   return {
     label: isSmokeRun(settings)
-      ? `SMOKE RUN (${settings.rounds} rounds × ${settings.seconds} s, below the method's 12 × 3 s): proves the harness works end to end; the figures are not evidence`
-      : 'full run',
+      ? `SMOKE RUN (${settings.rounds} rounds × ${settings.seconds} s, below the method's 12 × 3 s): proves the harness works end to end; the figures are not evidence${busy}`
+      : `full run${busy}`,
     date: new Date().toISOString(),
     machine,
     backend: backend.description,
