@@ -3,9 +3,10 @@
  * really interleave on PostgreSQL's pool. On PGlite they serialize, and the same invariants must hold.
  */
 import t from 'tap'
+import { buildTestApp } from '../helper.js'
 import type { FastifyInstance } from 'fastify'
 import { createTestUser, type TestUser } from '../support/users.js'
-import { buildCatalogApp, createProduct } from '../routes/v1/products-fixtures.js'
+import { createProduct } from '../routes/v1/products-fixtures.js'
 
 /**
  * Every order of one hot product queues on its row lock, so the whole burst drains at one order per lock
@@ -42,7 +43,7 @@ async function stockInDb (app: FastifyInstance, id: string): Promise<number | un
 }
 
 t.test('200 concurrent orders for 50 units sell exactly 50', async (t) => {
-  const { app } = await buildCatalogApp(t, CONTENTION_ENV)
+  const { app } = await buildTestApp(t, CONTENTION_ENV)
   const base = await listen(app)
   const admin = await createTestUser(app, 'admin')
   const buyers = await Promise.all(Array.from({ length: 10 }, () => createTestUser(app, 'customer')))
@@ -63,7 +64,7 @@ t.test('200 concurrent orders for 50 units sell exactly 50', async (t) => {
 })
 
 t.test('orders taking the same two products in opposite order never deadlock', async (t) => {
-  const { app } = await buildCatalogApp(t, CONTENTION_ENV)
+  const { app } = await buildTestApp(t, CONTENTION_ENV)
   const base = await listen(app)
   const admin = await createTestUser(app, 'admin')
   const buyer = await createTestUser(app, 'customer')
@@ -82,7 +83,7 @@ t.test('orders taking the same two products in opposite order never deadlock', a
 })
 
 t.test('20 concurrent requests with one Idempotency-Key place one order', async (t) => {
-  const { app } = await buildCatalogApp(t, CONTENTION_ENV)
+  const { app } = await buildTestApp(t, CONTENTION_ENV)
   const base = await listen(app)
   const admin = await createTestUser(app, 'admin')
   const buyer = await createTestUser(app, 'customer')
@@ -100,7 +101,7 @@ t.test('20 concurrent requests with one Idempotency-Key place one order', async 
 })
 
 t.test('concurrent cancellations of one order give the stock back once', async (t) => {
-  const { app } = await buildCatalogApp(t, CONTENTION_ENV)
+  const { app } = await buildTestApp(t, CONTENTION_ENV)
   const base = await listen(app)
   const admin = await createTestUser(app, 'admin')
   const buyer = await createTestUser(app, 'customer')

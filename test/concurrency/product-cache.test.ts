@@ -5,17 +5,17 @@
  */
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { usingPostgres, usingRedis } from '../helper.js'
+import { buildTestApp, usingPostgres, usingRedis } from '../helper.js'
 import { createTestUser } from '../support/users.js'
-import { buildCatalogApp, createProduct, type ProductBody } from '../routes/v1/products-fixtures.js'
+import { createProduct, type ProductBody } from '../routes/v1/products-fixtures.js'
 
 async function stockVia (app: FastifyInstance, id: string): Promise<number> {
   return (await app.inject({ method: 'GET', url: `/v1/products/${id}` })).json<ProductBody>().stock
 }
 
 t.test('two instances share the product cache', { skip: usingPostgres && usingRedis ? false : 'needs DATABASE_URL and REDIS_URL (two instances, one database, one Redis)' }, async (t) => {
-  const { app: instanceA } = await buildCatalogApp(t)
-  const { app: instanceB } = await buildCatalogApp(t)
+  const { app: instanceA } = await buildTestApp(t)
+  const { app: instanceB } = await buildTestApp(t)
   const admin = await createTestUser(instanceA, 'admin')
   const buyer = await createTestUser(instanceA, 'customer')
 

@@ -1,7 +1,8 @@
 import t from 'tap'
+import { buildTestApp } from '../../helper.js'
 import type { FastifyInstance } from 'fastify'
 import { createTestUser, type TestUser } from '../../support/users.js'
-import { buildCatalogApp, createProduct, type ProductBody } from './products-fixtures.js'
+import { createProduct, type ProductBody } from './products-fixtures.js'
 
 function place (app: FastifyInstance, user: TestUser, key: string, items: Array<{ productId: string, quantity: number }>) {
   return app.inject({ method: 'POST', url: '/v1/orders', headers: { ...user.headers, 'idempotency-key': key }, payload: { items } })
@@ -16,7 +17,7 @@ async function orderCount (app: FastifyInstance, user: TestUser): Promise<number
 }
 
 t.test('Idempotency-Key on POST /v1/orders', async (t) => {
-  const { app } = await buildCatalogApp(t)
+  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
 
   t.test('a replay answers the first response again and places nothing new', async (t) => {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
+import { buildTestApp } from '../../helper.js'
 import type { FastifyInstance } from 'fastify'
 import { createTestUser, type TestUser } from '../../support/users.js'
-import { buildCatalogApp, createProduct, type ProductBody } from './products-fixtures.js'
+import { createProduct, type ProductBody } from './products-fixtures.js'
 
 const PROBLEM_JSON = /^application\/problem\+json/
 
@@ -31,7 +32,7 @@ async function stockOf (app: FastifyInstance, id: string): Promise<number> {
 }
 
 t.test('placing orders', async (t) => {
-  const { app } = await buildCatalogApp(t)
+  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const customer = await createTestUser(app, 'customer')
 
@@ -153,7 +154,7 @@ t.test('placing orders', async (t) => {
 })
 
 t.test('listing orders', async (t) => {
-  const { app } = await buildCatalogApp(t)
+  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const alice = await createTestUser(app, 'customer')
   const bob = await createTestUser(app, 'customer')
@@ -206,7 +207,7 @@ t.test('listing orders', async (t) => {
 })
 
 t.test('reading and cancelling one order', async (t) => {
-  const { app } = await buildCatalogApp(t)
+  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const alice = await createTestUser(app, 'customer')
   const bob = await createTestUser(app, 'customer')

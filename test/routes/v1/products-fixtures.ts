@@ -1,16 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import type { Test } from 'tap'
-import { buildTestApp, type TestApp, type TestAppOptions } from '../../helper.js'
 import type { TestUser } from '../../support/users.js'
-
-/**
- * buildTestApp with load shedding out of the way: on a busy 2-core machine, booting PGlite (WASM) blocks
- * the event loop for over a second and under-pressure then answers 503 to the first requests of a test.
- */
-export async function buildCatalogApp (t: Test, options: TestAppOptions = {}): Promise<TestApp> {
-  return buildTestApp(t, { ...options, env: { MAX_EVENT_LOOP_DELAY_MS: '600000', ...options.env } })
-}
 
 export interface ProductBody {
   id: string

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import t from 'tap'
+import { buildTestApp } from '../../helper.js'
 import { createTestUser } from '../../support/users.js'
-import { buildCatalogApp, createProduct, uniqueSku, type ProductBody } from './products-fixtures.js'
+import { createProduct, uniqueSku, type ProductBody } from './products-fixtures.js'
 
 const PROBLEM_JSON = /^application\/problem\+json/
 
@@ -16,7 +17,7 @@ function token (): string {
 }
 
 t.test('product list', async (t) => {
-  const { app } = await buildCatalogApp(t)
+  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const tag = token()
   // Created in this order, so -createdAt (the default) lists them reversed.
@@ -90,7 +91,7 @@ t.test('product list', async (t) => {
 })
 
 t.test('reading one product', async (t) => {
-  const { app } = await buildCatalogApp(t)
+  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const product = await createProduct(app, admin, { name: 'Mug', description: 'Holds tea', priceCents: 1299, stock: 3 })
 
@@ -129,7 +130,7 @@ t.test('reading one product', async (t) => {
 })
 
 t.test('creating products', async (t) => {
-  const { app } = await buildCatalogApp(t)
+  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const customer = await createTestUser(app, 'customer')
 
@@ -189,7 +190,7 @@ t.test('creating products', async (t) => {
 })
 
 t.test('updating products', async (t) => {
-  const { app } = await buildCatalogApp(t)
+  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const customer = await createTestUser(app, 'customer')
   const patch = (id: string, payload: unknown, headers: Record<string, string> = {}) =>
@@ -281,7 +282,7 @@ t.test('updating products', async (t) => {
 })
 
 t.test('archiving products', async (t) => {
-  const { app } = await buildCatalogApp(t)
+  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const customer = await createTestUser(app, 'customer')
 
