@@ -8,39 +8,23 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { prepareBackend, type Backend } from './lib/backend.js'
-import { AUTOCANNON, runLoad, type LoadFigures, type LoadRequest } from './lib/load.js'
-import { runWrk, wrkAvailable } from './lib/wrk.js'
+import { AUTOCANNON } from './lib/load.js'
+import { wrkAvailable } from './lib/wrk.js'
 import { describeMachine } from './lib/machine.js'
-import { pgbenchAvailable, runPgbench } from './lib/pgbench.js'
+import { pgbenchAvailable } from './lib/pgbench.js'
 import { freePort, LOAD_CORE, pinSelf, SERVER_CORE, startServer, tasksetAvailable, type ServerProcess } from './lib/processes.js'
-import { toMarkdown, type BenchReport, type ContenderResult, type Role, type ScenarioResult } from './lib/report.js'
-import { seed, type SeededData } from './lib/seed.js'
+import { toMarkdown, type BenchReport, type ScenarioResult } from './lib/report.js'
+import { runScenario } from './lib/rounds.js'
+import { planScenarios } from './lib/scenarios.js'
+import { seed } from './lib/seed.js'
 import { isSmokeRun, readSettings } from './lib/settings.js'
-import { median, perRoundRatios, rotate } from './lib/stats.js'
 import type { CapturedResponses } from './baselines/ceiling.js'
-import { orderTransactionScript } from './lib/order-transaction.js'
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results')
 const UNLIMITED = '1000000000'
 const JWT = { issuer: 'fastify-shop-api-bench', audience: 'fastify-shop-api-bench:clients' }
 const CORS_ORIGINS = 'https://shop.example'
-
-interface HttpContender { kind: 'http', name: string, role: Role, server: ServerProcess }
-interface PgbenchContender { kind: 'pgbench', name: string, role: 'pgbench', databaseUrl: string, variables: Record<string, string> }
-type Contender = HttpContender | PgbenchContender
-
-interface ScenarioPlan {
-  key: string
-  title: string
-  request?: LoadRequest
-  contenders: Contender[]
-  /** Scenario 4: a paced /health/live client on the service while the main load runs. */
-  probe?: LoadRequest
-  connections: number
-  skipped?: string
-  notes: string[]
-}
 
 function log (message: string): void {
   process.stdout.write(`[bench] ${message}\n`)
@@ -235,7 +219,8 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
   if (paths.product !== undefined) notes.push(await compareBytes(express, paths.product, captured))
 
   const pgbench = backend.databaseUrl === undefined ? undefined : await pgbenchAvailable()
-  const plans = planScenarios(data, paths, { service, ceiling, express }, pgbench, notes)
+  const plans = planScenarios({ data, paths, servers: { service, ceiling, express }, pgbench, backend, settings })
+  const context = { settings, wrk, loadCore, log }
 
   const results: ScenarioResult[] = []
   let peakRssDuringScenario1Kb: number | undefined
@@ -245,12 +230,12 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
     if (!selected) continue
     if (plan.key === '1' && plan.skipped === undefined) {
       const reset = await service.resetPeakRss()
-      const result = await runScenario(plan)
+      const result = await runScenario(plan, context)
       peakRssDuringScenario1Kb = await service.peakRssKb()
       peakRssNote = reset ? 'VmHWM reset just before its warm-up, read after its last round' : 'VmHWM since process start (reset not permitted)'
       results.push(result)
     } else {
-      results.push(await runScenario(plan))
+      results.push(await runScenario(plan, context))
     }
   }
   for (const baseline of [ceiling, express]) {
@@ -286,192 +271,4 @@ async function compareBytes (server: ServerProcess, path: string, captured: Capt
   return body.equals(expected)
     ? `Express answers ${path} with the service's exact body (${body.length} bytes)`
     : `WARNING: Express's body for ${path} differs from the service's (${body.length} vs ${expected.length} bytes): ${body.toString().slice(0, 200)}`
-}
-
-function planScenarios (
-  data: SeededData,
-  paths: { product: string | undefined, list: string | undefined, live: string },
-  servers: { service: ServerProcess, ceiling: ServerProcess, express: ServerProcess },
-  pgbench: string | undefined,
-  notes: string[]
-): ScenarioPlan[] {
-  const http = (name: string, role: Role, server: ServerProcess): HttpContender => ({ kind: 'http', name, role, server })
-  const service = http('service (Fastify, built)', 'service', servers.service)
-  const ceiling = http('ceiling (node:http, captured bytes)', 'ceiling', servers.ceiling)
-  const express = http('Express 5 stack', 'express', servers.express)
-  const missing = (route: string) => data.routes.has(route) ? undefined : `route missing (${route})`
-
-  const plans: ScenarioPlan[] = []
-  plans.push({
-    key: '1',
-    title: 'GET /v1/products/:id (cached)',
-    contenders: [service, ceiling, express],
-    connections: settings.connections,
-    notes: [],
-    ...(paths.product === undefined
-      ? { skipped: missing('get /v1/products/{id}') ?? 'no product could be created (see notes)' }
-      : { request: { method: 'GET', path: paths.product } })
-  })
-  plans.push({
-    key: '2',
-    title: 'GET /v1/products?limit=20',
-    contenders: [service, ceiling],
-    connections: settings.connections,
-    notes: [],
-    ...(paths.list === undefined
-      ? { skipped: missing('get /v1/products') ?? 'no products could be created (see notes)' }
-      : { request: { method: 'GET', path: paths.list } })
-  })
-
-  const orderSkip = missing('post /v1/orders') ??
-    (data.customer === undefined || data.orderProductId === undefined ? 'no customer token or orderable product (see notes)' : undefined)
-  const orderPlan: ScenarioPlan = { key: '3', title: 'POST /v1/orders (1 line, bearer)', contenders: [service, express], connections: settings.connections, notes: [] }
-  if (orderSkip !== undefined || data.customer === undefined || data.orderProductId === undefined) {
-    orderPlan.skipped = orderSkip ?? 'not set up'
-  } else {
-    orderPlan.request = {
-      method: 'POST',
-      path: '/v1/orders',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${data.customer.accessToken}` },
-      body: JSON.stringify({ items: [{ productId: data.orderProductId, quantity: 1 }] })
-    }
-    if (backend.databaseUrl === undefined) {
-      orderPlan.notes.push('pgbench skipped: it needs real PostgreSQL (set DATABASE_URL)')
-    } else if (pgbench === undefined) {
-      orderPlan.notes.push('pgbench skipped: not found on PATH')
-    } else {
-      orderPlan.contenders.push({
-        kind: 'pgbench',
-        name: `pgbench (same transaction SQL, ${settings.pgbenchClients} clients)`,
-        role: 'pgbench',
-        databaseUrl: backend.databaseUrl,
-        variables: { product_id: data.orderProductId, user_id: data.customer.id }
-      })
-      orderPlan.notes.push(`pgbench runs ${settings.pgbenchClients} clients = the service's pool size, the most order transactions the service has in flight at once`)
-    }
-    if (backend.kind === 'pglite') orderPlan.notes.push('PGlite is single-process: Express writes to its own copy of the seeded database (same rows, same SQL)')
-  }
-  plans.push(orderPlan)
-
-  const loginSkip = missing('post /v1/auth/login') ?? (data.customer === undefined ? 'no customer (see notes)' : undefined)
-  const loginPlan: ScenarioPlan = { key: '4', title: 'POST /v1/auth/login at saturation', contenders: [service], connections: settings.loginConnections, notes: [] }
-  if (loginSkip !== undefined || data.customer === undefined) {
-    loginPlan.skipped = loginSkip ?? 'not set up'
-  } else {
-    loginPlan.request = {
-      method: 'POST',
-      path: '/v1/auth/login',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: data.customer.email, password: data.customer.password })
-    }
-    loginPlan.probe = { method: 'GET', path: paths.live }
-    loginPlan.notes.push(`${settings.loginConnections} connections (BENCH_LOGIN_CONNECTIONS): twice libuv's 4 threads keeps argon2 saturated without only queueing`)
-    loginPlan.notes.push(`a second client sends ${settings.probeRate} req/s to /health/live on 1 connection meanwhile: its p99 is what a probe sees while argon2 saturates the thread pool`)
-  }
-  plans.push(loginPlan)
-
-  plans.push({ key: '5', title: 'GET /health/live', contenders: [service, ceiling], connections: settings.connections, request: { method: 'GET', path: paths.live }, notes: [] })
-  return plans
-}
-
-async function measure (contender: Contender, request: LoadRequest, seconds: number, connections: number): Promise<LoadFigures> {
-  if (contender.kind === 'pgbench') {
-    return runPgbench({
-      databaseUrl: contender.databaseUrl,
-      script: orderTransactionScript(),
-      variables: contender.variables,
-      clients: settings.pgbenchClients,
-      seconds: Math.max(1, Math.round(seconds)),
-      pinToCore: loadCore
-    })
-  }
-  if (wrk !== undefined) return runWrk(contender.server.baseUrl, request, { connections, seconds }, loadCore)
-  return runLoad(contender.server.baseUrl, request, { connections, seconds })
-}
-
-async function runScenario (plan: ScenarioPlan): Promise<ScenarioResult> {
-  const { request } = plan
-  if (plan.skipped !== undefined || request === undefined) {
-    log(`scenario ${plan.key} ${plan.title}: skipped: ${plan.skipped ?? 'no request'}`)
-    return { key: plan.key, title: plan.title, skipped: plan.skipped ?? 'no request', contenders: [], notes: plan.notes }
-  }
-  for (const contender of plan.contenders) {
-    if (contender.kind === 'http') plan.notes.push(...await checkAnswer(contender, request))
-  }
-  log(`scenario ${plan.key} ${plan.title}: warm-up ${settings.warmupSeconds} s per contender`)
-  if (settings.warmupSeconds > 0) {
-    for (const contender of plan.contenders) await measure(contender, request, settings.warmupSeconds, plan.connections)
-  }
-  const rounds = new Map<string, LoadFigures[]>(plan.contenders.map((contender) => [contender.name, []]))
-  const probeRounds: LoadFigures[] = []
-  const probeTarget = plan.contenders.find((contender): contender is HttpContender => contender.kind === 'http' && contender.role === 'service')
-  for (let round = 0; round < settings.rounds; round++) {
-    for (const contender of rotate(plan.contenders, round)) {
-      const probing = plan.probe !== undefined && contender === probeTarget
-        ? runLoad(probeTarget.server.baseUrl, plan.probe, { connections: 1, seconds: settings.seconds, overallRate: settings.probeRate })
-        : undefined
-      const figures = await measure(contender, request, settings.seconds, plan.connections)
-      rounds.get(contender.name)?.push(figures)
-      if (probing !== undefined) probeRounds.push(await probing)
-    }
-    const summary = plan.contenders.map((contender) => `${contender.name.split(' ')[0] ?? ''} ${Math.round(rounds.get(contender.name)?.at(-1)?.requestsPerSecond ?? 0)}`)
-    log(`  round ${round + 1}/${settings.rounds}: ${summary.join(', ')} req/s`)
-  }
-
-  const reference = (role: Role) => {
-    const found = plan.contenders.find((contender) => contender.role === role)
-    return found === undefined ? undefined : (rounds.get(found.name) ?? []).map((figures) => figures.requestsPerSecond)
-  }
-  const references = { ceiling: reference('ceiling'), express: reference('express'), pgbench: reference('pgbench') }
-  const contenders: ContenderResult[] = plan.contenders.map((contender) => {
-    const figures = rounds.get(contender.name) ?? []
-    const rates = figures.map((figure) => figure.requestsPerSecond)
-    const ratios: ContenderResult['ratios'] = {}
-    for (const [name, referenceRates] of Object.entries(references) as Array<[keyof typeof references, number[] | undefined]>) {
-      if (referenceRates !== undefined && contender.role !== name) ratios[name] = median(perRoundRatios(rates, referenceRates))
-    }
-    return summarise(contender.name, contender.role, figures, ratios)
-  })
-  if (plan.probe !== undefined) contenders.push(summarise('service /health/live probe during login load', 'probe', probeRounds, {}))
-  for (const contender of contenders) {
-    const empty = contender.rounds.filter((figures) => figures.ok === 0).length
-    if (empty > 0) plan.notes.push(`${contender.name}: ${empty} round(s) completed no request at all (latency longer than the round?): raise BENCH_SECONDS or check the machine`)
-    if (contender.failed > 0 || contender.errors > 0) {
-      const codes = contender.rounds.flatMap((figures) => Object.entries(figures.statusCodes)).filter(([code]) => !code.startsWith('2'))
-      const statuses = contender.failed > 0 ? ` (${[...new Set(codes.map(([code]) => code))].join(', ')})` : ''
-      plan.notes.push(`${contender.name}: ${contender.failed} non-2xx${statuses} and ${contender.errors} connection errors or timeouts across all rounds: treat its figures with suspicion`)
-    }
-  }
-  return { key: plan.key, title: plan.title, contenders, notes: plan.notes }
-}
-
-/** One request before the load: a contender that answers an error would otherwise post a fast, meaningless figure. */
-async function checkAnswer (contender: HttpContender, request: LoadRequest): Promise<string[]> {
-  try {
-    const response = await fetch(`${contender.server.baseUrl}${request.path}`, {
-      method: request.method,
-      ...(request.headers === undefined ? {} : { headers: request.headers }),
-      ...(request.body === undefined ? {} : { body: request.body }),
-      signal: AbortSignal.timeout(10_000)
-    })
-    const body = await response.text()
-    if (response.ok) return []
-    return [`WARNING: ${contender.name} answered ${response.status} before the load: ${body.slice(0, 300)}`]
-  } catch (error) {
-    return [`WARNING: ${contender.name} did not answer before the load: ${(error as Error).message}`]
-  }
-}
-
-function summarise (name: string, role: Role, rounds: LoadFigures[], ratios: ContenderResult['ratios']): ContenderResult {
-  return {
-    name,
-    role,
-    rounds,
-    requestsPerSecond: median(rounds.map((figures) => figures.requestsPerSecond)),
-    p50Ms: median(rounds.map((figures) => figures.p50Ms)),
-    p99Ms: median(rounds.map((figures) => figures.p99Ms)),
-    ratios,
-    failed: rounds.reduce((sum, figures) => sum + figures.failed, 0),
-    errors: rounds.reduce((sum, figures) => sum + figures.errors, 0)
-  }
 }

@@ -1,0 +1,113 @@
+import type { Backend } from './backend.js'
+import type { LoadRequest } from './load.js'
+import type { ServerProcess } from './processes.js'
+import type { Role } from './report.js'
+import type { SeededData } from './seed.js'
+import type { BenchSettings } from './settings.js'
+
+export interface HttpContender { kind: 'http', name: string, role: Role, server: ServerProcess }
+export interface PgbenchContender { kind: 'pgbench', name: string, role: 'pgbench', databaseUrl: string, variables: Record<string, string> }
+export type Contender = HttpContender | PgbenchContender
+
+export interface ScenarioPlan {
+  key: string
+  title: string
+  request?: LoadRequest
+  contenders: Contender[]
+  /** Scenario 4: a paced /health/live client on the service while the main load runs. */
+  probe?: LoadRequest
+  connections: number
+  skipped?: string
+  notes: string[]
+}
+
+export interface PlanInput {
+  data: SeededData
+  paths: { product: string | undefined, list: string | undefined, live: string }
+  servers: { service: ServerProcess, ceiling: ServerProcess, express: ServerProcess }
+  /** pgbench's version when it can run (real PostgreSQL and on PATH). */
+  pgbench: string | undefined
+  backend: Pick<Backend, 'kind' | 'databaseUrl'>
+  settings: BenchSettings
+}
+
+/** The five scenarios of issue #6, each with its contenders, or the reason it is skipped. */
+export function planScenarios ({ data, paths, servers, pgbench, backend, settings }: PlanInput): ScenarioPlan[] {
+  const http = (name: string, role: Role, server: ServerProcess): HttpContender => ({ kind: 'http', name, role, server })
+  const service = http('service (Fastify, built)', 'service', servers.service)
+  const ceiling = http('ceiling (node:http, captured bytes)', 'ceiling', servers.ceiling)
+  const express = http('Express 5 stack', 'express', servers.express)
+  const missing = (route: string) => data.routes.has(route) ? undefined : `route missing (${route})`
+
+  const plans: ScenarioPlan[] = []
+  plans.push({
+    key: '1',
+    title: 'GET /v1/products/:id (cached)',
+    contenders: [service, ceiling, express],
+    connections: settings.connections,
+    notes: [],
+    ...(paths.product === undefined
+      ? { skipped: missing('get /v1/products/{id}') ?? 'no product could be created (see notes)' }
+      : { request: { method: 'GET', path: paths.product } })
+  })
+  plans.push({
+    key: '2',
+    title: 'GET /v1/products?limit=20',
+    contenders: [service, ceiling],
+    connections: settings.connections,
+    notes: [],
+    ...(paths.list === undefined
+      ? { skipped: missing('get /v1/products') ?? 'no products could be created (see notes)' }
+      : { request: { method: 'GET', path: paths.list } })
+  })
+
+  const orderSkip = missing('post /v1/orders') ??
+    (data.customer === undefined || data.orderProductId === undefined ? 'no customer token or orderable product (see notes)' : undefined)
+  const orderPlan: ScenarioPlan = { key: '3', title: 'POST /v1/orders (1 line, bearer)', contenders: [service, express], connections: settings.connections, notes: [] }
+  if (orderSkip !== undefined || data.customer === undefined || data.orderProductId === undefined) {
+    orderPlan.skipped = orderSkip ?? 'not set up'
+  } else {
+    orderPlan.request = {
+      method: 'POST',
+      path: '/v1/orders',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${data.customer.accessToken}` },
+      body: JSON.stringify({ items: [{ productId: data.orderProductId, quantity: 1 }] })
+    }
+    if (backend.databaseUrl === undefined) {
+      orderPlan.notes.push('pgbench skipped: it needs real PostgreSQL (set DATABASE_URL)')
+    } else if (pgbench === undefined) {
+      orderPlan.notes.push('pgbench skipped: not found on PATH')
+    } else {
+      orderPlan.contenders.push({
+        kind: 'pgbench',
+        name: `pgbench (same transaction SQL, ${settings.pgbenchClients} clients)`,
+        role: 'pgbench',
+        databaseUrl: backend.databaseUrl,
+        variables: { product_id: data.orderProductId, user_id: data.customer.id }
+      })
+      orderPlan.notes.push(`pgbench runs ${settings.pgbenchClients} clients = the service's pool size, the most order transactions the service has in flight at once`)
+    }
+    if (backend.kind === 'pglite') orderPlan.notes.push('PGlite is single-process: Express writes to its own copy of the seeded database (same rows, same SQL)')
+  }
+  plans.push(orderPlan)
+
+  const loginSkip = missing('post /v1/auth/login') ?? (data.customer === undefined ? 'no customer (see notes)' : undefined)
+  const loginPlan: ScenarioPlan = { key: '4', title: 'POST /v1/auth/login at saturation', contenders: [service], connections: settings.loginConnections, notes: [] }
+  if (loginSkip !== undefined || data.customer === undefined) {
+    loginPlan.skipped = loginSkip ?? 'not set up'
+  } else {
+    loginPlan.request = {
+      method: 'POST',
+      path: '/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: data.customer.email, password: data.customer.password })
+    }
+    loginPlan.probe = { method: 'GET', path: paths.live }
+    loginPlan.notes.push(`${settings.loginConnections} connections (BENCH_LOGIN_CONNECTIONS): twice libuv's 4 threads keeps argon2 saturated without only queueing`)
+    loginPlan.notes.push(`a second client sends ${settings.probeRate} req/s to /health/live on 1 connection meanwhile: its p99 is what a probe sees while argon2 saturates the thread pool`)
+  }
+  plans.push(loginPlan)
+
+  plans.push({ key: '5', title: 'GET /health/live', contenders: [service, ceiling], connections: settings.connections, request: { method: 'GET', path: paths.live }, notes: [] })
+  return plans
+}
