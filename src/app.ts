@@ -36,6 +36,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   const app = Fastify(serverOptions(config, options.logStream)).withTypeProvider<TypeBoxTypeProvider>()
 
   for (const schema of sharedSchemas) app.addSchema(schema)
+  // Bodies are JSON only (API.md): without its text/plain parser, Fastify answers 415 for any other type.
+  app.removeContentTypeParser('text/plain')
 
   // 1. Cross-cutting request handling: config, lifecycle flag, ids, error format.
   await app.register(configPlugin, { config })

@@ -75,10 +75,12 @@ t.test('body over 1 MiB: 413 problem', async (t) => {
 
 t.test('content type other than JSON: 415 problem', async (t) => {
   const { app } = await buildTestApp(t, { routes: testRoutes })
-  const response = await app.inject({ method: 'POST', url: '/v1/test/echo', payload: 'email=a@example.com', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
-  t.equal(response.statusCode, 415)
-  t.match(response.headers['content-type'], PROBLEM_JSON)
-  t.match(response.json(), { status: 415, type: /\/problems\/unsupported-media-type$/ })
+  for (const contentType of ['application/x-www-form-urlencoded', 'text/plain', 'application/xml', 'text/plain; charset=utf-8']) {
+    const response = await app.inject({ method: 'POST', url: '/v1/test/echo', payload: 'email=a@example.com', headers: { 'content-type': contentType } })
+    t.equal(response.statusCode, 415, contentType)
+    t.match(response.headers['content-type'], PROBLEM_JSON)
+    t.match(response.json(), { status: 415, type: /\/problems\/unsupported-media-type$/ })
+  }
 })
 
 t.test('unknown route: 404 problem', async (t) => {
