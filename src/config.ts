@@ -34,6 +34,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_MAX: PositiveInteger(100),
   RATE_LIMIT_WINDOW: Type.String({ ...Duration, default: '1 minute' }),
   AUTH_RATE_LIMIT_MAX: PositiveInteger(10),
+  ORDER_RATE_LIMIT_MAX: PositiveInteger(30),
   TRUST_PROXY: Type.Union([Bool, Type.String({ pattern: '^[0-9a-fA-F.:/, ]+$' })], { default: 'false' }),
   CACHE_TTL_SECONDS: PositiveInteger(60),
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
@@ -72,7 +73,8 @@ export interface Config {
     refreshTokenTtlSeconds: number
   }
   corsOrigins: string[]
-  rateLimit: { max: number, windowMs: number, authMax: number }
+  /** orderMax: orders one user may place per minute (OWASP API6, business-flow abuse such as stock hoarding). */
+  rateLimit: { max: number, windowMs: number, authMax: number, orderMax: number }
   /** true: trust every proxy hop; a string: only these addresses/CIDRs (comma-separated). */
   trustProxy: boolean | string
   cacheTtlSeconds: number
@@ -160,7 +162,8 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env): Confi
     rateLimit: {
       max: valid.RATE_LIMIT_MAX,
       windowMs: durationMs(valid.RATE_LIMIT_WINDOW),
-      authMax: valid.AUTH_RATE_LIMIT_MAX
+      authMax: valid.AUTH_RATE_LIMIT_MAX,
+      orderMax: valid.ORDER_RATE_LIMIT_MAX
     },
     trustProxy: valid.TRUST_PROXY === 'true' ? true : valid.TRUST_PROXY === 'false' ? false : valid.TRUST_PROXY,
     cacheTtlSeconds: valid.CACHE_TTL_SECONDS,

@@ -10,7 +10,7 @@ t.test('defaults follow API.md when nothing is set', async (t) => {
   t.equal(config.database.url, undefined)
   t.equal(config.database.pgliteDataDir, '.data/pglite')
   t.equal(config.database.poolMax, 20)
-  t.same(config.rateLimit, { max: 100, windowMs: 60_000, authMax: 10 })
+  t.same(config.rateLimit, { max: 100, windowMs: 60_000, authMax: 10, orderMax: 30 })
   t.equal(config.jwt.accessTokenTtlSeconds, 15 * 60)
   t.equal(config.jwt.refreshTokenTtlSeconds, 7 * 24 * 3600)
   t.equal(config.jwt.secretGenerated, true)

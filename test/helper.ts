@@ -37,6 +37,7 @@ export async function testEnv (t: Test, options: TestAppOptions = {}): Promise<R
     JWT_SECRET: TEST_JWT_SECRET,
     RATE_LIMIT_MAX: '10000',
     AUTH_RATE_LIMIT_MAX: '10000',
+    ORDER_RATE_LIMIT_MAX: '10000',
     // Parallel test processes on a 2-core machine lag the event loop by seconds; shedding is tested on its own.
     MAX_EVENT_LOOP_DELAY_MS: '60000'
   }
