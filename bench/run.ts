@@ -106,6 +106,7 @@ function serviceEnv (port: number): Record<string, string> {
     // "Effectively unlimited": the limiter still counts every request (its cost is measured), it never says 429.
     RATE_LIMIT_MAX: UNLIMITED,
     AUTH_RATE_LIMIT_MAX: UNLIMITED,
+    ORDER_RATE_LIMIT_MAX: UNLIMITED,
     CORS_ORIGINS,
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password
