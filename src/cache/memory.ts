@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { Cache, CacheStats } from './types.js'
+import { decodeVersioned, encodeVersioned, mayFill, mayInvalidate } from './versioned.js'
 
 /** Bounds memory on the embedded default; LRU evicts the coldest entries beyond it. */
 export const MEMORY_CACHE_MAX_ENTRIES = 10_000
@@ -30,6 +31,19 @@ export function memoryCache (defaultTtlSeconds: number): Cache {
       const ttl = current === undefined ? ttlSeconds * 1000 : store.getRemainingTTL(key)
       store.set(key, JSON.stringify(count), { ttl })
       return count
+    },
+    async getVersioned<T>(key: string): Promise<T | undefined> {
+      const raw = store.get(key)
+      const json = raw === undefined ? '' : decodeVersioned(raw).json
+      if (json === '') { stats.misses++; return undefined }
+      stats.hits++
+      return JSON.parse(json) as T
+    },
+    async fillVersion (key: string, value: unknown, version: number, ttlSeconds = defaultTtlSeconds): Promise<void> {
+      if (mayFill(store.get(key), version)) store.set(key, encodeVersioned(version, value), { ttl: ttlSeconds * 1000 })
+    },
+    async invalidateVersion (key: string, version: number, ttlSeconds = defaultTtlSeconds): Promise<void> {
+      if (mayInvalidate(store.get(key), version)) store.set(key, encodeVersioned(version), { ttl: ttlSeconds * 1000 })
     },
     async ping (): Promise<boolean> {
       return true

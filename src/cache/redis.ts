@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Cache, CacheStats } from './types.js'
+import { decodeVersioned, FILL_VERSION_LUA, INVALIDATE_VERSION_LUA } from './versioned.js'
 
 /**
  * ioredis options that make a Redis outage cost milliseconds instead of minutes (see PITFALLS.md):
@@ -24,20 +25,32 @@ export function redisCache (client: Redis, defaultTtlSeconds: number, log: Fasti
     stats.errors++
     log.warn({ err: error, operation }, 'cache unavailable; treating as a miss')
   }
+  /** The raw stored string, or undefined on a miss or a failure (a failure counts as a miss). */
+  const read = async (key: string, operation: string): Promise<string | undefined> => {
+    try {
+      return (await client.get(`cache:${key}`)) ?? undefined
+    } catch (error) {
+      failed(operation, error)
+      return undefined
+    }
+  }
+  const parseHit = <T>(json: string | undefined): T | undefined => {
+    if (json === undefined || json === '') { stats.misses++; return undefined }
+    stats.hits++
+    return JSON.parse(json) as T
+  }
+  const runScript = async (operation: string, script: string, key: string, ...args: Array<string | number>) => {
+    try {
+      await client.eval(script, 1, `cache:${key}`, ...args)
+    } catch (error) {
+      failed(operation, error)
+    }
+  }
   return {
     kind: 'redis',
     stats,
     async get<T>(key: string): Promise<T | undefined> {
-      try {
-        const raw = await client.get(`cache:${key}`)
-        if (raw === null) { stats.misses++; return undefined }
-        stats.hits++
-        return JSON.parse(raw) as T
-      } catch (error) {
-        failed('get', error)
-        stats.misses++
-        return undefined
-      }
+      return parseHit<T>(await read(key, 'get'))
     },
     async set (key: string, value: unknown, ttlSeconds = defaultTtlSeconds): Promise<void> {
       try {
@@ -62,6 +75,16 @@ export function redisCache (client: Redis, defaultTtlSeconds: number, log: Fasti
         failed('incr', error)
         return undefined
       }
+    },
+    async getVersioned<T>(key: string): Promise<T | undefined> {
+      const raw = await read(key, 'getVersioned')
+      return parseHit<T>(raw === undefined ? undefined : decodeVersioned(raw).json)
+    },
+    async fillVersion (key: string, value: unknown, version: number, ttlSeconds = defaultTtlSeconds): Promise<void> {
+      await runScript('fillVersion', FILL_VERSION_LUA, key, version, JSON.stringify(value), ttlSeconds)
+    },
+    async invalidateVersion (key: string, version: number, ttlSeconds = defaultTtlSeconds): Promise<void> {
+      await runScript('invalidateVersion', INVALIDATE_VERSION_LUA, key, version, ttlSeconds)
     },
     async ping (): Promise<boolean> {
       try {

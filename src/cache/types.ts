@@ -15,6 +15,14 @@ export interface Cache {
    * undefined when the store failed: callers must then not limit, as with a miss.
    */
   incr(key: string, ttlSeconds: number): Promise<number | undefined>
+  /**
+   * Versioned entries close the read-through race: a reader that missed, read the database, and fills the
+   * cache after a writer invalidated would otherwise store a value older than that write.
+   * `invalidateVersion` leaves a marker for `version`; `fillVersion` refuses anything older than what is there.
+   */
+  getVersioned<T>(key: string): Promise<T | undefined>
+  fillVersion(key: string, value: unknown, version: number, ttlSeconds?: number): Promise<void>
+  invalidateVersion(key: string, version: number, ttlSeconds?: number): Promise<void>
   /** Round-trip check for readiness: true when the store answers. */
   ping(): Promise<boolean>
   readonly stats: Readonly<CacheStats>

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Cache } from '../cache/types.js'
 import type { Database } from '../database/types.js'
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
-import { forgetProducts } from '../products/cache.js'
+import { forgetProducts, type ProductVersion } from '../products/cache.js'
 import { pageOffset, pagination, type Pagination } from '../../schemas/pagination.js'
 import type { Order, OrderListQuery, PlaceOrderBody } from '../../schemas/order.js'
 import * as orders from './repository.js'
@@ -27,6 +27,12 @@ export interface PlacedOrder {
   order: Order
   /** True when an Idempotency-Key matched an earlier request and its first response is replayed. */
   replayed: boolean
+}
+
+/** What a stock-moving transaction committed: its result and the product versions to invalidate. */
+interface StockChange<T> {
+  result: T
+  written: ProductVersion[]
 }
 
 const CREATED = 201
@@ -70,7 +76,7 @@ export async function placeOrder (
   assertDistinctProducts(body)
   const hash = requestHash(body)
 
-  const placed = await db.transaction(async (tx): Promise<PlacedOrder> => {
+  const placed = await db.transaction(async (tx): Promise<StockChange<PlacedOrder>> => {
     if (idempotencyKey !== undefined && !await idempotency.claimKey(tx, userId, idempotencyKey, hash)) {
       const stored = await idempotency.findKey(tx, userId, idempotencyKey)
       if (stored === undefined || stored.status === null) {
@@ -80,7 +86,7 @@ export async function placeOrder (
       if (stored.requestHash !== hash) {
         throw new UnprocessableError('This Idempotency-Key was already used with a different request body', 'idempotency-key-reused')
       }
-      return { order: stored.body as Order, replayed: true }
+      return { result: { order: stored.body as Order, replayed: true }, written: [] }
     }
 
     const ids = [...new Set(body.items.map((item) => item.productId.toLowerCase()))]
@@ -88,14 +94,14 @@ export async function placeOrder (
     // queueing for its row lock (and for pool connections). The locked check below is the one that counts.
     priceLines(body, await stock.readLiveProducts(tx, ids))
     const lines = priceLines(body, await stock.lockLiveProducts(tx, ids))
-    await stock.adjustStock(tx, lines.map((line) => line.productId), lines.map((line) => -line.quantity))
+    const written = await stock.adjustStock(tx, lines.map((line) => line.productId), lines.map((line) => -line.quantity))
     const order = await orders.insertOrder(tx, userId, lines)
     if (idempotencyKey !== undefined) await idempotency.storeResponse(tx, userId, idempotencyKey, CREATED, order)
-    return { order, replayed: false }
+    return { result: { order, replayed: false }, written }
   })
 
-  if (!placed.replayed) await forgetProducts(cache, placed.order.items.map((item) => item.productId))
-  return placed
+  await forgetProducts(cache, placed.written)
+  return placed.result
 }
 
 export async function listOrders (
@@ -118,16 +124,16 @@ export async function getOrder ({ db }: OrderDeps, viewer: Viewer, id: string): 
 
 /** Cancels a placed order and gives its stock back in the same transaction. */
 export async function cancelOrder ({ db, cache }: OrderDeps, viewer: Viewer, id: string): Promise<Order> {
-  const cancelled = await db.transaction(async (tx) => {
+  const cancelled = await db.transaction(async (tx): Promise<StockChange<Order>> => {
     // The order row lock makes two concurrent cancellations queue: the second sees 'cancelled' and gets 409.
     const order = await orders.findOrder(tx, id, viewer, true)
     if (order === undefined) throw new NotFoundError('Order not found')
     if (order.status === 'cancelled') throw new ConflictError('The order is already cancelled', 'order-already-cancelled')
     const ids = order.items.map((item) => item.productId)
     await stock.lockProductsForRestock(tx, ids)
-    await stock.adjustStock(tx, ids, order.items.map((item) => item.quantity))
-    return orders.markCancelled(tx, id)
+    const written = await stock.adjustStock(tx, ids, order.items.map((item) => item.quantity))
+    return { result: await orders.markCancelled(tx, id), written }
   })
-  await forgetProducts(cache, cancelled.items.map((item) => item.productId))
-  return cancelled
+  await forgetProducts(cache, cancelled.written)
+  return cancelled.result
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../database/types.js'
+import type { ProductVersion } from '../products/cache.js'
 
 export interface LockedProduct {
   id: string
@@ -41,12 +42,14 @@ export async function lockProductsForRestock (tx: Queryable, ids: string[]): Pro
  * transaction; the CHECK (stock >= 0) is the last line of defence against overselling.
  * Restocking saturates at the integer maximum rather than failing a cancellation.
  */
-export async function adjustStock (tx: Queryable, ids: string[], deltas: number[]): Promise<void> {
-  await tx.query(
+export async function adjustStock (tx: Queryable, ids: string[], deltas: number[]): Promise<ProductVersion[]> {
+  const { rows } = await tx.query<ProductVersion>(
     `UPDATE products p
      SET stock = LEAST(p.stock::bigint + change.delta, 2147483647)::int, version = p.version + 1, updated_at = now()
      FROM unnest($1::uuid[], $2::int[]) AS change (id, delta)
-     WHERE p.id = change.id`,
+     WHERE p.id = change.id
+     RETURNING p.id, p.version`,
     [ids, deltas]
   )
+  return rows
 }

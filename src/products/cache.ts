@@ -1,13 +1,21 @@
 import type { Cache } from '../cache/types.js'
 
+/** A product's id and the version a write just committed. */
+export interface ProductVersion {
+  id: string
+  version: number
+}
+
 /** One cache entry per product; orders and cancellations drop the same keys when they move stock. */
 export function productCacheKey (id: string): string {
   // UUIDs are case-insensitive in URLs but not in cache keys: /v1/products/ABC… and /abc… must share one entry.
   return `product:${id.toLowerCase()}`
 }
 
-/** Drops cached products; called after the write committed and before the response leaves. */
-export async function forgetProducts (cache: Cache, ids: Iterable<string>): Promise<void> {
-  const keys = [...new Set(ids)].map(productCacheKey)
-  if (keys.length > 0) await cache.del(...keys)
+/**
+ * Invalidates cached products after a write committed, before the response leaves. The marker carries the
+ * committed version, so a reader that fetched the row before the commit cannot put the old copy back.
+ */
+export async function forgetProducts (cache: Cache, written: Iterable<ProductVersion>): Promise<void> {
+  await Promise.all([...written].map(async ({ id, version }) => cache.invalidateVersion(productCacheKey(id), version)))
 }

@@ -121,11 +121,11 @@ export async function updateProduct (
   return row === undefined ? undefined : toRecord(row)
 }
 
-/** Archives a live product; false when there was none. */
-export async function archiveProduct (db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'UPDATE products SET archived_at = now(), version = version + 1, updated_at = now() WHERE id = $1 AND archived_at IS NULL',
+/** Archives a live product and returns its new version; undefined when there was none. */
+export async function archiveProduct (db: Queryable, id: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ version: number }>(
+    'UPDATE products SET archived_at = now(), version = version + 1, updated_at = now() WHERE id = $1 AND archived_at IS NULL RETURNING version',
     [id]
   )
-  return rowCount > 0
+  return rows[0]?.version
 }

@@ -56,11 +56,11 @@ export async function listProducts ({ db }: CatalogDeps, query: ProductListQuery
 
 export async function getProduct ({ db, cache }: CatalogDeps, id: string, ifNoneMatch?: string): Promise<ProductRead> {
   const key = productCacheKey(id)
-  let product = await cache.get<ProductRecord>(key)
+  let product = await cache.getVersioned<ProductRecord>(key)
   if (product === undefined) {
     product = await products.findLiveProduct(db, id)
     if (product === undefined) throw new NotFoundError('Product not found')
-    await cache.set(key, product)
+    await cache.fillVersion(key, product, product.version)
   }
   const etag = productEtag(product)
   return { product, etag, notModified: !noneMatch(ifNoneMatch, etag) }
@@ -91,11 +91,12 @@ export async function updateProduct (
     if (ifMatch !== undefined && await products.findLiveProduct(db, id) !== undefined) throw new PreconditionFailedError()
     throw new NotFoundError('Product not found')
   }
-  await forgetProducts(cache, [id])
+  await forgetProducts(cache, [product])
   return { product, etag: productEtag(product) }
 }
 
 export async function archiveProduct ({ db, cache }: CatalogDeps, id: string): Promise<void> {
-  if (!await products.archiveProduct(db, id)) throw new NotFoundError('Product not found')
-  await forgetProducts(cache, [id])
+  const version = await products.archiveProduct(db, id)
+  if (version === undefined) throw new NotFoundError('Product not found')
+  await forgetProducts(cache, [{ id, version }])
 }
