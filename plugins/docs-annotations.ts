@@ -56,10 +56,15 @@ function addIntegerFormats (node: unknown): void {
   for (const value of Object.values(node)) addIntegerFormats(value)
 }
 
-function annotateResponses (path: string, responses: JsonObject): void {
+function annotateResponses (path: string, operation: JsonObject, responses: JsonObject): void {
   // Health probes are exempt from rate limiting (API.md), so they do not carry its headers.
   const rateLimited = path.startsWith('/v1/') || path === '/v1'
   responses['500'] ??= { description: 'Unexpected failure; in production the detail says only "Internal server error"', content: problemContent }
+  if (operation.requestBody !== undefined) {
+    // Fastify's body parser answers these on every route that takes a body, before any handler runs.
+    responses['413'] ??= { description: 'Body over 1 MiB', content: problemContent }
+    responses['415'] ??= { description: 'Body is not application/json', content: problemContent }
+  }
   for (const [status, response] of Object.entries(responses)) {
     if (!isObject(response)) continue
     const headers = isObject(response.headers) ? response.headers : {}
@@ -88,7 +93,7 @@ export function annotateDocument<T> (generated: T): T {
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method) || !isObject(operation)) continue
       operation.operationId ??= operationIdFor(method, path)
-      if (isObject(operation.responses)) annotateResponses(path, operation.responses)
+      if (isObject(operation.responses)) annotateResponses(path, operation, operation.responses)
     }
   }
   document.paths = renamed
