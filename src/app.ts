@@ -20,6 +20,7 @@ import rateLimit from '../plugins/rate-limit.js'
 import docs from '../plugins/docs.js'
 import auth from '../plugins/auth.js'
 import adminBootstrap from '../plugins/admin-bootstrap.js'
+import housekeeping from '../plugins/housekeeping.js'
 
 export interface BuildOptions {
   /** Where log lines go (tests capture them); stdout when omitted. */
@@ -58,6 +59,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // 5. Auth turns each route's `config.access` into hooks and OpenAPI security, so it precedes the routes.
   await app.register(auth)
   await app.register(adminBootstrap)
+  await app.register(housekeeping)
   // 6. Routes: the folder path is the URL prefix (routes/v1/products → /v1/products).
   await app.register(autoload, { dir: ROUTES_DIR, dirNameRoutePrefix: true, ignorePattern: /(^|\/)_|\.test\./ })
 
