@@ -5,7 +5,8 @@ import type { Database, PoolStats, Queryable, QueryResult } from './types.js'
 interface PgliteResult { rows: unknown[], affectedRows?: number }
 
 function toResult<Row> (result: PgliteResult): QueryResult<Row> {
-  return { rows: result.rows as Row[], rowCount: result.affectedRows ?? result.rows.length }
+  // PGlite reports affectedRows 0 for a SELECT, where pg's rowCount counts the rows returned.
+  return { rows: result.rows as Row[], rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) }
 }
 
 /**
