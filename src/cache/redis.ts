@@ -12,6 +12,9 @@ export const REDIS_CLIENT_OPTIONS = {
   maxRetriesPerRequest: 1,
   connectTimeout: 500,
   commandTimeout: 500,
+  // Commands issued in the same event-loop turn (rate-limit counter, cache reads of concurrent requests) go out
+  // in one socket write: one write syscall per command cost ~25 % of the CPU of a cached product read.
+  enableAutoPipelining: true,
   // Reconnect quickly at first, then every 2 s at most, forever.
   retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000)
 } as const
