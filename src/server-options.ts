@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import AjvCompiler from '@fastify/ajv-compiler'
 import ajvFormats from 'ajv-formats'
-import { LogController, type FastifyHttpOptions } from 'fastify'
+import { LogController, type FastifyHttpOptions, type FastifyReply } from 'fastify'
 import type { Server } from 'node:http'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
+import { BadRequestError } from './errors.js'
+import { toProblem } from './problem.js'
+
+const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 /** Above common load balancers' idle timeout (AWS ALB: 60 s) so they never reuse a socket we closed. */
@@ -34,7 +38,38 @@ function buildValidator (externalSchemas: unknown) {
   const plugins = [ajvFormats]
   const forBody = factory(externalSchemas as never, { customOptions: { ...common, coerceTypes: false }, plugins } as never)
   const forText = factory(externalSchemas as never, { customOptions: { ...common, coerceTypes: 'array' }, plugins } as never)
-  return (route: { httpPart?: string }) => route.httpPart === 'body' ? forBody(route as never) : forText(route as never)
+  return (route: { httpPart?: string }) => route.httpPart === 'body' ? forBody(route as never) : finiteOnly(forText(route as never))
+}
+
+interface Validate {
+  (data: unknown): unknown
+  errors?: unknown
+}
+
+function nonFinitePath (value: unknown, path = ''): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path
+  if (value === null || typeof value !== 'object') return undefined
+  for (const [key, inner] of Object.entries(value)) {
+    const found = nonFinitePath(inner, `${path}/${key}`)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/**
+ * AJV coerces the text "Infinity" to Infinity for an integer and then skips minimum/maximum, which it only
+ * checks on finite numbers: `?limit=Infinity` reached SQL as a 500. A non-finite number after coercion is a 400.
+ */
+function finiteOnly (validate: Validate): Validate {
+  const checked: Validate = (data) => {
+    const valid = validate(data)
+    checked.errors = validate.errors
+    const path = valid === true ? nonFinitePath(data) : undefined
+    if (path === undefined) return valid
+    checked.errors = [{ instancePath: path, keyword: 'type', params: { type: 'integer' }, message: 'must be a finite number' }]
+    return false
+  }
+  return checked
 }
 
 /** The Fastify options production uses; tests pass the same ones through buildApp. */
@@ -58,6 +93,15 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
     routerOptions: { maxParamLength: 200 },
     // A first boot of embedded PGlite runs initdb in WASM (seconds, more on a busy machine) before migrating.
     pluginTimeout: PLUGIN_TIMEOUT_MS,
-    schemaController: { compilersFactory: { buildValidator: buildValidator as never } }
+    schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
+    // The router answers a malformed %-encoding or an over-long path parameter before any hook or the error
+    // handler runs; without this they left as Fastify's own JSON (and 414), not problem+json 400 (API.md).
+    frameworkErrors: (error, request, reply) => {
+      const thrown = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new BadRequestError('A path parameter is too long') : error
+      const { body, headers } = toProblem(thrown, request, config.isProduction)
+      request.log.info({ status: body.status, problem: body.type }, 'request rejected by the router')
+      const plain = reply as unknown as FastifyReply
+      plain.code(body.status).headers({ ...headers, 'x-request-id': request.id }).type(PROBLEM_CONTENT_TYPE).send(body)
+    }
   }
 }

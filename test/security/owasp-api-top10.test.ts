@@ -187,6 +187,25 @@ t.test('API4: an order with more than 50 lines or a quantity over 1000 gets 400'
   assertProblem(t, await send({ method: 'GET', url: '/v1/products', query: { q: 'x'.repeat(201) } }), 400, 'search text over 200 chars')
 })
 
+t.test('API4: "Infinity" in a numeric query parameter is a 400, not a 500 (AJV coerces it past minimum/maximum)', async (t) => {
+  for (const [url, query] of [
+    ['/v1/products', { limit: 'Infinity' }], ['/v1/products', { page: '-Infinity' }], ['/v1/products', { minPrice: 'Infinity' }],
+    ['/v1/products', { maxPrice: '-Infinity' }], ['/v1/orders', { limit: 'Infinity' }], ['/v1/users', { page: 'Infinity' }]
+  ] as const) {
+    assertProblem(t, await send({ method: 'GET', url, query, headers: admin.headers }), 400, `${url} ${JSON.stringify(query)}`)
+  }
+})
+
+t.test('API8: URLs the router rejects (malformed %-encoding, over-long ids) get a 400 problem with a request id', async (t) => {
+  for (const url of ['/v1/products/%E0%A4%A', `/v1/products/${'a'.repeat(201)}`, `/v1/orders/${'9'.repeat(5000)}`]) {
+    const response = await send({ method: 'GET', url, headers: bob.headers })
+    assertProblem(t, response, 400, url.slice(0, 40))
+    t.ok(response.headers['x-request-id'], 'x-request-id')
+  }
+  const uuidUrn = await send({ method: 'GET', url: '/v1/products/urn:uuid:0b7c3b1e-5b2a-4c8e-9f1d-2a3b4c5d6e7f' })
+  assertProblem(t, uuidUrn, 400, 'urn:uuid: form is not a plain UUID')
+})
+
 t.test('API4: rotating x-forwarded-for does not reset the per-IP limit when TRUST_PROXY is off', async (t) => {
   const { app: limited } = await buildSecurityApp(t, { env: { RATE_LIMIT_MAX: '3', TRUST_PROXY: 'false' } })
   const statuses: number[] = []

@@ -105,9 +105,17 @@ export function operationsOf (document: OpenApiDocument): Operation[] {
   return operations
 }
 
+/** Lone UTF-16 surrogates cannot be percent-encoded; a client's UTF-8 encoder sends U+FFFD instead. */
+function wellFormed (text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8')
+}
+
 /** /v1/products/{id} + { id } → /v1/products/<encoded id> */
 export function fillPath (path: string, params: Record<string, unknown>): string {
-  return path.replace(/\{([^}]+)\}/g, (_match, name: string) => encodeURIComponent(String(params[name] ?? '')))
+  return path.replace(/\{([^}]+)\}/g, (_match, name: string) => {
+    const value = params[name]
+    return encodeURIComponent(wellFormed(typeof value === 'string' ? value : JSON.stringify(value) ?? ''))
+  })
 }
 
 /** Query string from a value object: arrays repeat the key, everything else is String()-ed. */
@@ -115,7 +123,8 @@ export function toQuery (values: Record<string, unknown> | undefined): Record<st
   const query: Record<string, string | string[]> = {}
   for (const [key, value] of Object.entries(values ?? {})) {
     if (value === undefined) continue
-    query[key] = Array.isArray(value) ? value.map((item) => typeof item === 'string' ? item : JSON.stringify(item)) : typeof value === 'string' ? value : JSON.stringify(value)
+    const text = (item: unknown): string => wellFormed(typeof item === 'string' ? item : JSON.stringify(item) ?? '')
+    query[wellFormed(key)] = Array.isArray(value) ? value.map(text) : text(value)
   }
   return query
 }

@@ -12,6 +12,11 @@ import type { JsonSchema } from '../../openapi/support/document.js'
 export interface ArbitraryOptions {
   /** 0: valid values only; 0.3: roughly three fields in ten are nasty. */
   nastyRate: number
+  /**
+   * Ids that exist (products, orders, users), read at generation time so it can grow during a run:
+   * uuid fields draw from it half the time, so requests get past "not found" into the real work.
+   */
+  idPool?: () => readonly string[]
 }
 
 const SAMPLE_DOMAIN = '@example.test'
@@ -42,12 +47,21 @@ const nasty = (): fc.Arbitrary<unknown> => fc.oneof(
   fc.jsonValue({ maxDepth: 4 })
 )
 
-function stringArbitrary (schema: JsonSchema): fc.Arbitrary<string> {
+function uuidArbitrary (options: ArbitraryOptions): fc.Arbitrary<string> {
+  const pool = options.idPool
+  if (pool === undefined) return fc.uuid()
+  return fc.oneof(fc.uuid(), fc.nat().map((index) => {
+    const ids = pool()
+    return ids.length === 0 ? '00000000-0000-4000-8000-000000000000' : ids[index % ids.length] ?? ''
+  }))
+}
+
+function stringArbitrary (schema: JsonSchema, options: ArbitraryOptions): fc.Arbitrary<string> {
   const minLength = typeof schema.minLength === 'number' ? schema.minLength : 0
   const maxLength = typeof schema.maxLength === 'number' ? Math.min(schema.maxLength, 300) : 60
   const fits = (value: string): boolean => value.length >= minLength && value.length <= (typeof schema.maxLength === 'number' ? schema.maxLength : Infinity)
   switch (schema.format) {
-    case 'uuid': return fc.uuid()
+    case 'uuid': return uuidArbitrary(options)
     case 'email': return fc.stringMatching(/^[a-z0-9]{1,40}$/).map((local) => `${local}${SAMPLE_DOMAIN}`)
     case 'date-time': return fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((date) => date.toISOString())
     case 'uri': return fc.webUrl()
@@ -89,7 +103,7 @@ function validArbitrary (schema: JsonSchema, options: ArbitraryOptions): fc.Arbi
   if (Array.isArray(union)) return fc.oneof(...union.map((member) => schemaArbitrary(member, options)))
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type
   switch (type) {
-    case 'string': return stringArbitrary(schema)
+    case 'string': return stringArbitrary(schema, options)
     case 'integer': return fc.integer({
       min: typeof schema.minimum === 'number' ? schema.minimum : -(2 ** 31),
       max: typeof schema.maximum === 'number' ? schema.maximum : 2 ** 31 - 1
