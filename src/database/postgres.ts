@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { Database, PoolStats, Queryable, QueryResult } from './types.js'
+import type { Database, PoolStats, Queryable, QueryOptions, QueryResult } from './types.js'
 
 export interface PostgresOptions {
   connectionString: string
@@ -28,9 +28,14 @@ function toResult<Row> (result: pg.QueryResult): QueryResult<Row> {
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length }
 }
 
+function queryConfig (sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined): pg.QueryConfig {
+  const values = params as unknown[] | undefined
+  return options?.name === undefined ? { text: sql, values } : { name: options.name, text: sql, values }
+}
+
 export function postgresDatabase (pool: pg.Pool): Database {
-  const query = async <Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> =>
-    toResult<Row>(await pool.query(sql, params as unknown[] | undefined))
+  const query = async <Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<Row>> =>
+    toResult<Row>(await pool.query(queryConfig(sql, params, options)))
 
   return {
     kind: 'postgres',
@@ -41,8 +46,8 @@ export function postgresDatabase (pool: pg.Pool): Database {
       try {
         await client.query('BEGIN')
         const result = await fn({
-          query: async <Row>(sql: string, params?: readonly unknown[]) =>
-            toResult<Row>(await client.query(sql, params as unknown[] | undefined))
+          query: async <Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) =>
+            toResult<Row>(await client.query(queryConfig(sql, params, options)))
         })
         await client.query('COMMIT')
         return result

@@ -4,8 +4,16 @@ export interface QueryResult<Row> {
   rowCount: number
 }
 
+export interface QueryOptions {
+  /**
+   * Makes it a named prepared statement on PostgreSQL: parsed and planned once per connection instead of on every
+   * call. Only for constant SQL text on hot paths (the order transaction); PGlite ignores it.
+   */
+  name?: string
+}
+
 export interface Queryable {
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<Row>>
 }
 
 export interface PoolStats {

@@ -104,7 +104,8 @@ export async function insertOrder (tx: Queryable, userId: string, lines: NewOrde
       lines.map((line) => line.name),
       lines.map((line) => line.quantity),
       lines.map((line) => line.unitPriceCents)
-    ]
+    ],
+    { name: 'orders.insert' }
   )
   const order = rows[0]
   if (order === undefined) throw new Error('order insert returned no row')

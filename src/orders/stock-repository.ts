@@ -19,7 +19,7 @@ function toLocked (row: StockRow): LockedProduct {
 
 /** The live products among `ids` as last committed, without locking: a cheap early answer for hopeless orders. */
 export async function readLiveProducts (tx: Queryable, ids: string[]): Promise<LockedProduct[]> {
-  const { rows } = await tx.query<StockRow>(LIVE_PRODUCTS, [ids])
+  const { rows } = await tx.query<StockRow>(LIVE_PRODUCTS, [ids], { name: 'stock.read-live-products' })
   return rows.map(toLocked)
 }
 
@@ -28,7 +28,7 @@ export async function readLiveProducts (tx: Queryable, ids: string[]): Promise<L
  * in the same sequence, so they queue instead of deadlocking (PostgreSQL applies FOR UPDATE after the sort).
  */
 export async function lockLiveProducts (tx: Queryable, ids: string[]): Promise<LockedProduct[]> {
-  const { rows } = await tx.query<StockRow>(`${LIVE_PRODUCTS} FOR UPDATE`, [ids])
+  const { rows } = await tx.query<StockRow>(`${LIVE_PRODUCTS} FOR UPDATE`, [ids], { name: 'stock.lock-live-products' })
   return rows.map(toLocked)
 }
 
@@ -49,7 +49,8 @@ export async function adjustStock (tx: Queryable, ids: string[], deltas: number[
      FROM unnest($1::uuid[], $2::int[]) AS change (id, delta)
      WHERE p.id = change.id
      RETURNING p.id, p.version`,
-    [ids, deltas]
+    [ids, deltas],
+    { name: 'stock.adjust' }
   )
   return rows
 }
