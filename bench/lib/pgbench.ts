@@ -29,8 +29,8 @@ export interface PgbenchJob {
 }
 
 /**
- * One pgbench burst: -M extended sends parameters the way node-postgres does (unnamed statement, typed by
- * context), -n skips pgbench's own vacuum of tables it does not use. Latency percentiles come from the
+ * One pgbench burst: -M prepared parses each statement once per connection, as the service's order path does
+ * (named statements, src/orders), -n skips pgbench's own vacuum of tables it does not use. Latency percentiles come from the
  * per-transaction log (the summary only has an average).
  */
 export async function runPgbench (job: PgbenchJob): Promise<LoadFigures> {
@@ -39,7 +39,7 @@ export async function runPgbench (job: PgbenchJob): Promise<LoadFigures> {
     const scriptFile = join(dir, 'transaction.sql')
     await writeFile(scriptFile, job.script)
     const args = [
-      '-n', '-M', 'extended', '-f', scriptFile,
+      '-n', '-M', 'prepared', '-f', scriptFile,
       '-c', String(job.clients), '-j', '1', '-T', String(job.seconds),
       '--log', `--log-prefix=${join(dir, 'tx')}`,
       ...Object.entries(job.variables).flatMap(([name, value]) => ['-D', `${name}=${value}`]),
