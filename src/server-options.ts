@@ -38,7 +38,7 @@ function buildValidator (externalSchemas: unknown) {
   const plugins = [ajvFormats]
   const forBody = factory(externalSchemas as never, { customOptions: { ...common, coerceTypes: false }, plugins } as never)
   const forText = factory(externalSchemas as never, { customOptions: { ...common, coerceTypes: 'array' }, plugins } as never)
-  return (route: { httpPart?: string }) => route.httpPart === 'body' ? forBody(route as never) : finiteOnly(forText(route as never))
+  return (route: { httpPart?: string }) => storableOnly(route.httpPart === 'body' ? forBody(route as never) : forText(route as never))
 }
 
 interface Validate {
@@ -46,27 +46,30 @@ interface Validate {
   errors?: unknown
 }
 
-function nonFinitePath (value: unknown, path = ''): string | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path
+/** The first value no column can hold, with its JSON pointer and what is wrong with it. */
+function unstorable (value: unknown, path = ''): { path: string, message: string } | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, message: 'must be a finite number' }
+  if (typeof value === 'string') return value.includes('\u0000') ? { path, message: 'must not contain NUL characters' } : undefined
   if (value === null || typeof value !== 'object') return undefined
   for (const [key, inner] of Object.entries(value)) {
-    const found = nonFinitePath(inner, `${path}/${key}`)
+    const found = unstorable(inner, `${path}/${key}`)
     if (found !== undefined) return found
   }
   return undefined
 }
 
 /**
- * AJV coerces the text "Infinity" to Infinity for an integer and then skips minimum/maximum, which it only
- * checks on finite numbers: `?limit=Infinity` reached SQL as a 500. A non-finite number after coercion is a 400.
+ * Values that pass the schemas but that PostgreSQL refuses, found by fuzzing (each was a 500):
+ * AJV coerces the query text "Infinity" to Infinity for an integer and then skips minimum/maximum, which it
+ * only checks on finite numbers; and PostgreSQL text cannot hold U+0000. Both are a 400 here instead.
  */
-function finiteOnly (validate: Validate): Validate {
+function storableOnly (validate: Validate): Validate {
   const checked: Validate = (data) => {
     const valid = validate(data)
     checked.errors = validate.errors
-    const path = valid === true ? nonFinitePath(data) : undefined
-    if (path === undefined) return valid
-    checked.errors = [{ instancePath: path, keyword: 'type', params: { type: 'integer' }, message: 'must be a finite number' }]
+    const problem = valid === true ? unstorable(data) : undefined
+    if (problem === undefined) return valid
+    checked.errors = [{ instancePath: problem.path, keyword: 'storable', params: {}, message: problem.message }]
     return false
   }
   return checked

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import t, { type Test } from 'tap'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { createTestUser, type TestUser } from '../support/users.js'
-import { buildSecurityApp, createProduct, placeOrder, uniqueSku } from '../security/support/app.js'
+import { buildSecurityApp, createProduct, injectPatiently, placeOrder, uniqueSku } from '../security/support/app.js'
 import { documentOf, operationsOf, type Operation } from './support/document.js'
 import { Contract } from './support/contract.js'
 
@@ -40,7 +40,7 @@ async function run (t: Test, operationId: string, steps: Step[]): Promise<LightM
   if (operation === undefined) throw new Error(`no operation ${operationId} in the document`)
   const responses: LightMyRequestResponse[] = []
   for (const step of steps) {
-    const response = await app.inject(step.request)
+    const response = await injectPatiently(app, step.request)
     responses.push(response)
     t.equal(response.statusCode, step.expect, `${step.label}: status${response.statusCode === step.expect ? '' : ` (body ${response.body.slice(0, 200)})`}`)
     t.same(contract.violations(operation, response), [], `${step.label}: as documented`)

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import t, { type Test } from 'tap'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { createTestUser } from '../support/users.js'
-import { buildSecurityApp, createProduct, HASH_TEXT, placeOrder, secretKeysIn } from './support/app.js'
+import { buildSecurityApp, createProduct, HASH_TEXT, injectPatiently, placeOrder, secretKeysIn } from './support/app.js'
 import { documentOf, fillPath, operationsOf, toQuery, type Operation } from '../openapi/support/document.js'
 import { sampleValid } from './support/schema-arbitrary.js'
 import { serverRoutes } from './support/route-table.js'
@@ -26,7 +26,7 @@ const operations = operationsOf(documentOf(app))
 const seenBodies: Array<{ label: string, body: unknown, text: string }> = []
 
 async function send (options: InjectOptions, target: FastifyInstance = app): Promise<LightMyRequestResponse> {
-  const response = await target.inject(options)
+  const response = await injectPatiently(target, options)
   // The OpenAPI document describes password fields by design; it is not a response carrying one.
   const isDocument = String(options.url).startsWith('/docs')
   if (!isDocument && /json/.test(String(response.headers['content-type'] ?? '')) && response.body !== '') {
@@ -194,6 +194,13 @@ t.test('API4: "Infinity" in a numeric query parameter is a 400, not a 500 (AJV c
   ] as const) {
     assertProblem(t, await send({ method: 'GET', url, query, headers: admin.headers }), 400, `${url} ${JSON.stringify(query)}`)
   }
+})
+
+t.test('API8: text with a NUL character (which PostgreSQL text cannot hold) is a 400, not a 500', async (t) => {
+  assertProblem(t, await send({ method: 'GET', url: '/v1/products', query: { q: 'nul\u0000byte' } }), 400, 'search text')
+  assertProblem(t, await send({ method: 'PATCH', url: '/v1/users/me', headers: bob.headers, payload: { name: 'Bob\u0000' } }), 400, 'account name')
+  assertProblem(t, await send({ method: 'POST', url: '/v1/products', headers: admin.headers, payload: { sku: 'NUL-001', name: 'x\u0000', priceCents: 1, stock: 1 } }), 400, 'product name')
+  assertProblem(t, await send({ method: 'POST', url: '/v1/auth/register', payload: { email: `n-${randomUUID()}@example.test`, password: 'long enough 123', name: '\u0000' } }), 400, 'register name')
 })
 
 t.test('API8: URLs the router rejects (malformed %-encoding, over-long ids) get a 400 problem with a request id', async (t) => {
