@@ -63,8 +63,9 @@ async function authPlugin (fastify: FastifyInstance) {
     }
   })
 
-  // Made at boot, not on the first login with an unknown email, so that login is not the slow one.
-  await dummyPasswordHash()
+  // Started at boot, not on the first login with an unknown email, so that login is not the slow one. Not awaited:
+  // it runs in libuv's thread pool while the rest of the app boots (a login before it ends simply waits for it).
+  dummyPasswordHash().catch((error: unknown) => { fastify.log.error({ err: error }, 'could not prepare the dummy password hash') })
 
   fastify.decorate('issueAccessToken', (user: { id: string, role: Role }) => ({
     token: fastify.jwt.sign({ sub: user.id, role: user.role, jti: randomUUID() }),

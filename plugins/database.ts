@@ -3,7 +3,6 @@ import fp from 'fastify-plugin'
 import fastifyPostgres from '@fastify/postgres'
 import type { FastifyInstance } from 'fastify'
 import { postgresDatabase, postgresPoolConfig } from '../src/database/postgres.js'
-import { openPglite } from '../src/database/pglite.js'
 import { migrate } from '../src/database/migrate.js'
 import { insertDemoCatalog } from '../src/products/demo-catalog.js'
 import type { Database } from '../src/database/types.js'
@@ -19,6 +18,8 @@ async function connect (fastify: FastifyInstance): Promise<Database> {
   const { database } = fastify.config
   if (database.url === undefined) {
     fastify.log.info({ dataDir: database.pgliteDataDir }, 'DATABASE_URL is not set: using embedded PostgreSQL (PGlite)')
+    // Imported only here: with DATABASE_URL set, the WASM PostgreSQL is never loaded (boot time, memory).
+    const { openPglite } = await import('../src/database/pglite.js')
     const db = await openPglite(database.pgliteDataDir)
     fastify.addHook('onClose', async () => { await db.close() })
     return db
