@@ -68,6 +68,24 @@ t.test('the guard accepts constants, fixed ORDER BY maps, choices between consta
   t.same(findStringBuiltSql('fixture.ts', code), [])
 })
 
+t.test('the QueryConfig object form is checked by its text', async (t) => {
+  const code = `
+    const SQL = 'SELECT 1 WHERE id = $1'
+    export async function find (db, id) {
+      await db.query({ text: SQL, values: [id], name: 'find' })
+      await db.query({ text: \`SELECT * FROM t WHERE id = \${id}\`, values: [] })
+    }`
+  t.same(findStringBuiltSql('fixture.ts', code).map((finding) => finding.line), [5])
+})
+
+t.test('only the database adapters may forward their caller\'s SQL, also through a helper', async (t) => {
+  const code = `
+    function config (sql, params) { return { text: sql, values: params } }
+    export const query = async (sql, params) => pool.query(config(sql, params))`
+  t.same(findStringBuiltSql('adapter.ts', code, { forwardsParameters: true }), [])
+  t.equal(findStringBuiltSql('service.ts', code).length, 1)
+})
+
 t.test('a map holding a non-constant value is not a fixed fragment', async (t) => {
   const code = `
     export async function find (db, sort, input) {

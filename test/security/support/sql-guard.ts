@@ -74,6 +74,17 @@ function nonConstantReason (node: ts.Expression, context: Context, seen: Set<str
     return nonConstantReason(expression.whenTrue, context, seen) ?? nonConstantReason(expression.whenFalse, context, seen)
   }
   if (ts.isIdentifier(expression)) return identifierReason(expression.text, context, seen)
+  // pg's QueryConfig form: { text, values, name }: only the text matters here.
+  if (ts.isObjectLiteralExpression(expression)) {
+    const text = expression.properties.find((property) => property.name !== undefined && ts.isIdentifier(property.name) && property.name.text === 'text')
+    if (text !== undefined && ts.isPropertyAssignment(text)) return nonConstantReason(text.initializer, context, seen)
+    if (text !== undefined && ts.isShorthandPropertyAssignment(text)) return identifierReason(text.name.text, context, seen)
+    return 'a query object without a `text` property'
+  }
+  // An adapter may wrap the text it forwards into a QueryConfig with a local helper: helper(sql, params, …).
+  if (context.forwardsParameters && ts.isCallExpression(expression) && expression.arguments[0] !== undefined) {
+    return nonConstantReason(expression.arguments[0], context, seen)
+  }
   if (ts.isElementAccessExpression(expression) || ts.isPropertyAccessExpression(expression)) {
     const target = unwrap(expression.expression)
     if (ts.isIdentifier(target)) return tableReason(target.text, context, seen)
@@ -154,7 +165,12 @@ export function findStringBuiltSql (file: string, text: string, options: { forwa
     if (isQueryCall(node)) {
       const sql = node.arguments[0]
       if (sql !== undefined) {
-        checked.add(unwrap(sql))
+        const text = unwrap(sql)
+        checked.add(text)
+        // The text of a QueryConfig object is this same finding, not a second one.
+        if (ts.isObjectLiteralExpression(text)) {
+          for (const property of text.properties) if (ts.isPropertyAssignment(property)) checked.add(unwrap(property.initializer))
+        }
         const reason = nonConstantReason(sql, context)
         if (reason !== undefined) report(sql, `SQL passed to .query() is not constant: ${reason}`)
       }
