@@ -360,8 +360,7 @@ t.test('API9: DOCS_ENABLED=false turns Swagger UI off', async (t) => {
   for (const url of ['/docs', '/docs/', '/docs/json', '/docs/static/index.html']) {
     assertProblem(t, await send({ method: 'GET', url }, hidden), 404, url)
   }
-  const shown = await send({ method: 'GET', url: '/docs/json' })
-  t.equal(shown.statusCode, 200, 'control: on by default' + shown.body.slice(0, 300))
+  t.equal((await send({ method: 'GET', url: '/docs/json' })).statusCode, 200, 'control: on by default')
 })
 
 t.test('API10 unsafe consumption of APIs: no response seen in this suite leaked a secret', async (t) => {
