@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
 import { serverOptions } from './server-options.js'
+import { lazyChildLogger } from './logger.js'
 import { sharedSchemas } from '../schemas/index.js'
 import configPlugin from '../plugins/config.js'
 import lifecycle from '../plugins/lifecycle.js'
@@ -36,6 +37,7 @@ const ROUTES_DIR = fileURLToPath(new URL('../routes', import.meta.url))
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config, options.logStream)).withTypeProvider<TypeBoxTypeProvider>()
 
+  app.setChildLoggerFactory(lazyChildLogger)
   for (const schema of sharedSchemas) app.addSchema(schema)
   // Bodies are JSON only (API.md): without its text/plain parser, Fastify answers 415 for any other type.
   app.removeContentTypeParser('text/plain')
