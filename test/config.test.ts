@@ -30,6 +30,7 @@ t.test('values are converted and the result is frozen', async (t) => {
   t.equal(config.database.migrateOnStart, false)
   t.equal(config.jwt.accessTokenTtlSeconds, 30)
   t.equal(config.rateLimit.windowMs, 10_000)
+  t.equal(loadConfig({ MAX_EVENT_LOOP_DELAY_MS: '0' }).maxEventLoopDelayMs, 0, '0 turns load shedding off')
   t.ok(Object.isFrozen(config))
   t.ok(Object.isFrozen(config.database))
   t.throws(() => { (config as { port: number }).port = 1 })
