@@ -45,13 +45,9 @@ async function prepareDatabase (): Promise<void> {
 
 async function main (): Promise<void> {
   // The document needs the routes, not data: an embedded database of its own, kept between runs because a
-  // cold initdb can outlast the plugin start timeout on a busy machine. No real secret is needed either.
-  const config = loadConfig({
-    ...DOCUMENT_ENV,
-    LOG_LEVEL: 'silent',
-    PGLITE_DATA_DIR: EXPORT_DATA_DIR,
-    JWT_SECRET: 'export-openapi-placeholder-secret-not-used-to-sign'
-  })
+  // cold initdb can outlast the plugin start timeout on a busy machine. No secret is needed: outside
+  // production an unset JWT_SECRET becomes a random one, and nothing is signed here.
+  const config = loadConfig({ ...DOCUMENT_ENV, LOG_LEVEL: 'silent', PGLITE_DATA_DIR: EXPORT_DATA_DIR })
   await prepareDatabase()
   const app = await buildApp(config)
   try {
