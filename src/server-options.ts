@@ -90,8 +90,10 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Node checks these on an interval (~30 s granularity); they cut off slow-loris style clients.
     http: { requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.requestTimeoutMs) },
-    // Answer 503 (and close) for requests arriving on kept-alive sockets once close() began.
-    return503OnClosing: true,
+    // A request that arrives on an already-open keep-alive socket after close() began is served (with
+    // `connection: close`) rather than refused: the database and Redis stay open until the drain ends, and
+    // Fastify's own refusal would be a plain-JSON 503, not a problem. New connections are refused by close().
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
     // A first boot of embedded PGlite runs initdb in WASM (seconds, more on a busy machine) before migrating.
