@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import AjvCompiler from '@fastify/ajv-compiler'
-import ajvFormats from 'ajv-formats'
 import { LogController, type FastifyHttpOptions, type FastifyReply } from 'fastify'
 import type { Server } from 'node:http'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
+import { buildValidator } from './validation.js'
 import { BadRequestError } from './errors.js'
 import { toProblem } from './problem.js'
 
@@ -25,54 +24,6 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
 export function requestIdFor (request: IncomingMessage): string {
   const incoming = request.headers['x-request-id']
   return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
-}
-
-/**
- * Two AJV configurations: query strings, params and headers arrive as text and are coerced to the schema's
- * types; JSON bodies are not coerced (null must not become 0 or ""). Neither removes unknown properties:
- * Fastify's default removeAdditional would silently accept them, and API.md says they are a 400.
- */
-function buildValidator (externalSchemas: unknown) {
-  const factory = AjvCompiler()
-  const common = { removeAdditional: false, useDefaults: true, allErrors: false }
-  const plugins = [ajvFormats]
-  const forBody = factory(externalSchemas as never, { customOptions: { ...common, coerceTypes: false }, plugins } as never)
-  const forText = factory(externalSchemas as never, { customOptions: { ...common, coerceTypes: 'array' }, plugins } as never)
-  return (route: { httpPart?: string }) => storableOnly(route.httpPart === 'body' ? forBody(route as never) : forText(route as never))
-}
-
-interface Validate {
-  (data: unknown): unknown
-  errors?: unknown
-}
-
-/** The first value no column can hold, with its JSON pointer and what is wrong with it. */
-function unstorable (value: unknown, path = ''): { path: string, message: string } | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, message: 'must be a finite number' }
-  if (typeof value === 'string') return value.includes('\u0000') ? { path, message: 'must not contain NUL characters' } : undefined
-  if (value === null || typeof value !== 'object') return undefined
-  for (const [key, inner] of Object.entries(value)) {
-    const found = unstorable(inner, `${path}/${key}`)
-    if (found !== undefined) return found
-  }
-  return undefined
-}
-
-/**
- * Values that pass the schemas but that PostgreSQL refuses, found by fuzzing (each was a 500):
- * AJV coerces the query text "Infinity" to Infinity for an integer and then skips minimum/maximum, which it
- * only checks on finite numbers; and PostgreSQL text cannot hold U+0000. Both are a 400 here instead.
- */
-function storableOnly (validate: Validate): Validate {
-  const checked: Validate = (data) => {
-    const valid = validate(data)
-    checked.errors = validate.errors
-    const problem = valid === true ? unstorable(data) : undefined
-    if (problem === undefined) return valid
-    checked.errors = [{ instancePath: problem.path, keyword: 'storable', params: {}, message: problem.message }]
-    return false
-  }
-  return checked
 }
 
 /** The Fastify options production uses; tests pass the same ones through buildApp. */
@@ -98,6 +49,7 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
     routerOptions: { maxParamLength: 200 },
     // A first boot of embedded PGlite runs initdb in WASM (seconds, more on a busy machine) before migrating.
     pluginTimeout: PLUGIN_TIMEOUT_MS,
+    // The wrapped validators carry only what Fastify reads (the call and `errors`), not all of AJV's fields.
     schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
     // The router answers a malformed %-encoding or an over-long path parameter before any hook or the error
     // handler runs; without this they left as Fastify's own JSON (and 414), not problem+json 400 (API.md).
