@@ -29,5 +29,6 @@ COPY --from=build /app/dist ./dist
 USER 1000:1000
 EXPOSE 3000
 # No HEALTHCHECK: Kubernetes ignores it and uses its own probes (deploy/k8s), compose declares one (docker-compose.yml).
+# V8 heap flags: see "Memory" in docs/operations.md (measured in bench/README.md).
 # node directly, not `npm start`: npm would rebuild (prestart) and would not forward SIGTERM for the graceful shutdown.
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "dist/src/server.js"]

@@ -3,7 +3,7 @@
  * interleaved round by round (BENCHMARKING.md). Writes bench/results/latest.md and latest.json.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -113,11 +113,17 @@ function serviceEnv (port: number): Record<string, string> {
   }
 }
 
+/** What `npm start` runs once it has built (package.json), V8 flags included: the production command. */
+async function productionCommand (): Promise<string[]> {
+  const packageJson = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  return packageJson.scripts.start.split(' ')
+}
+
 async function startService (pinToCore: number | undefined): Promise<ServerProcess> {
   const port = await freePort()
   return startServer({
     name: 'service',
-    command: ['node', 'dist/src/server.js'],
+    command: await productionCommand(),
     cwd: REPO_ROOT,
     env: serviceEnv(port),
     port,

@@ -1,4 +1,3 @@
-import './heap-tuning.js'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { buildApp } from './app.js'

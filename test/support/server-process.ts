@@ -4,7 +4,7 @@
  * `npm test` builds dist/ first (pretest); run `npm run build` before running these files alone.
  */
 import { spawn } from 'node:child_process'
-import { access, mkdtemp, rm } from 'node:fs/promises'
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -14,6 +14,9 @@ import type { Test } from 'tap'
 import { testEnv, type TestAppOptions } from '../helper.js'
 
 export const SERVER_ENTRY = fileURLToPath(new URL('../../dist/src/server.js', import.meta.url))
+/** The node flags of `npm start` (and the image's CMD): `node <flags> dist/src/server.js`. */
+const START_FLAGS = (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } })
+  .scripts.start.split(' ').filter((word) => word.startsWith('--'))
 /** Boot on PGlite copies a data dir and opens WASM PostgreSQL; on a loaded 2-core machine that takes seconds. */
 const BOOT_TIMEOUT_MS = 60_000
 const POLL_INTERVAL_MS = 50
@@ -86,7 +89,7 @@ export async function startServer (t: Test, options: StartOptions = {}): Promise
   const env = { ...(options.baseEnv ?? await serverEnv(t)), ...options.env, PORT: String(port), HOST: '127.0.0.1' }
   // A scratch working directory: server.ts reads ./.env, and a developer's .env must not change what the test runs.
   const cwd = await mkdtemp(join(tmpdir(), 'shop-server-'))
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
+  const child = spawn(process.execPath, [...START_FLAGS, SERVER_ENTRY], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
