@@ -5,7 +5,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { ForbiddenError, UnauthorizedError } from '../src/errors.js'
 import { problems } from '../schemas/responses.js'
 import { BEARER_SCHEME } from './docs.js'
-import { dummyPasswordHash } from '../src/auth/passwords.js'
 
 export type Role = 'customer' | 'admin'
 
@@ -62,10 +61,6 @@ async function authPlugin (fastify: FastifyInstance) {
       requiredClaims: ['sub', 'role', 'jti', 'iat', 'exp', 'iss', 'aud']
     }
   })
-
-  // Started at boot, not on the first login with an unknown email, so that login is not the slow one. Not awaited:
-  // it runs in libuv's thread pool while the rest of the app boots (a login before it ends simply waits for it).
-  dummyPasswordHash().catch((error: unknown) => { fastify.log.error({ err: error }, 'could not prepare the dummy password hash') })
 
   fastify.decorate('issueAccessToken', (user: { id: string, role: Role }) => ({
     token: fastify.jwt.sign({ sub: user.id, role: user.role, jti: randomUUID() }),

@@ -26,14 +26,16 @@ export async function verifyPassword (hash: string, password: string): Promise<b
   }
 }
 
-let dummyHash: Promise<string> | undefined
+/** PHC strings use unpadded standard base64. */
+function phcBase64 (bytes: Buffer): string {
+  return bytes.toString('base64').replace(/=+$/, '')
+}
 
 /**
- * A hash of a random password with the same parameters, made once per process (call at boot).
- * Login with an unknown email verifies against it so that both failures cost one argon2 verification
- * and cannot be told apart by timing (OWASP Authentication Cheat Sheet, "Authentication Responses").
+ * A well-formed argon2id hash with ARGON2_OPTIONS' parameters whose salt and digest are random bytes, so no
+ * password matches it. Login with an unknown email verifies against it: verification recomputes argon2 from
+ * the parameters and the salt, so both failures cost the same work and cannot be told apart by timing (OWASP
+ * Authentication Cheat Sheet, "Authentication Responses"). Written, not hashed: boot spends no argon2 on it.
  */
-export async function dummyPasswordHash (): Promise<string> {
-  dummyHash ??= hashPassword(randomBytes(32).toString('base64url'))
-  return dummyHash
-}
+export const DUMMY_PASSWORD_HASH = `$argon2id$v=19$m=${ARGON2_OPTIONS.memoryCost},p=${ARGON2_OPTIONS.parallelism},` +
+  `t=${ARGON2_OPTIONS.timeCost}$${phcBase64(randomBytes(16))}$${phcBase64(randomBytes(32))}`

@@ -9,7 +9,7 @@ import type { User } from '../../schemas/user.js'
 import { UnauthorizedError } from '../errors.js'
 import { findUserById, findUserWithHashByEmail } from '../users/repository.js'
 import { toUser } from '../users/to-user.js'
-import { dummyPasswordHash, verifyPassword } from './passwords.js'
+import { DUMMY_PASSWORD_HASH, verifyPassword } from './passwords.js'
 import { hashRefreshToken, newRefreshToken } from './opaque-token.js'
 import * as refreshTokens from './refresh-token-repository.js'
 import { assertLoginAllowed, clearFailedLogins, recordFailedLogin } from './login-throttle.js'
@@ -34,7 +34,7 @@ const REFRESH_FAILED = 'Refresh token is invalid, expired or already used'
 export async function login (deps: AuthDeps, input: { email: string, password: string, ip: string }): Promise<TokensBody> {
   await assertLoginAllowed(deps.cache, input.email, input.ip)
   const account = await findUserWithHashByEmail(deps.db, input.email)
-  const hash = account?.password_hash ?? await dummyPasswordHash()
+  const hash = account?.password_hash ?? DUMMY_PASSWORD_HASH
   const valid = await verifyPassword(hash, input.password)
   if (account === undefined || !valid) {
     await recordFailedLogin(deps.cache, input.email, input.ip)
