@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { readiness } from '../../src/health/readiness.js'
 
 const Live = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })

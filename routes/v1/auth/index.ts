@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LoginBody, RefreshTokenBody, RegisterBody, Tokens } from '../../../schemas/auth.js'
 import { User } from '../../../schemas/user.js'
 import { problems } from '../../../schemas/responses.js'

@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { IdParams } from '../../../schemas/common.js'
 import { Order, OrderListQuery, PlaceOrderBody, PlaceOrderHeaders } from '../../../schemas/order.js'

@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParams } from '../../../schemas/common.js'
 import { Page } from '../../../schemas/pagination.js'
 import { ConditionalGetHeaders, ConditionalWriteHeaders, Product, ProductCreate, ProductListQuery, ProductPatch } from '../../../schemas/product.js'

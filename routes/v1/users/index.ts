@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UpdateMeBody, UpdateRoleBody, User } from '../../../schemas/user.js'
 import { IdParams } from '../../../schemas/common.js'
 import { Page, PageQuery } from '../../../schemas/pagination.js'
