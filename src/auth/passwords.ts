@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import argon2 from 'argon2'
+import pLimit from 'p-limit'
 
 /**
  * argon2id with OWASP's minimum parameters (Password Storage Cheat Sheet: m=19 MiB, t=2, p=1).
@@ -13,14 +15,23 @@ export const ARGON2_OPTIONS = {
   parallelism: 1
 } as const
 
+/**
+ * At most this many argon2 computations at once: one core fewer than the process may use (at least one).
+ * libuv runs them on its 4 threads; unbounded, a burst of logins on a 1–2 core box gives each of those threads
+ * the same CPU share as the event loop, and /health/live answers late (bench scenario 4). Logins beyond the
+ * bound wait here instead of in libuv's queue, which also keeps threads free for file and DNS work.
+ */
+export const PASSWORD_HASH_CONCURRENCY = Math.max(1, availableParallelism() - 1)
+export const argon2Slot = pLimit(PASSWORD_HASH_CONCURRENCY)
+
 export async function hashPassword (password: string): Promise<string> {
-  return argon2.hash(password, ARGON2_OPTIONS)
+  return argon2Slot(async () => argon2.hash(password, ARGON2_OPTIONS))
 }
 
 /** False for a wrong password and for a hash argon2 cannot read (never throws for bad input). */
 export async function verifyPassword (hash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password)
+    return await argon2Slot(async () => argon2.verify(hash, password))
   } catch {
     return false
   }

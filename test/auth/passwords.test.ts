@@ -1,6 +1,7 @@
 import t from 'tap'
 import argon2 from 'argon2'
-import { ARGON2_OPTIONS, DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../../src/auth/passwords.js'
+import { availableParallelism } from 'node:os'
+import { ARGON2_OPTIONS, argon2Slot, DUMMY_PASSWORD_HASH, hashPassword, PASSWORD_HASH_CONCURRENCY, verifyPassword } from '../../src/auth/passwords.js'
 
 t.test('the dummy hash costs what a real one costs: same algorithm, version and parameters', async (t) => {
   const real = await hashPassword('correct horse battery staple')
@@ -19,4 +20,16 @@ t.test('no password verifies against the dummy hash, and argon2 really checks it
   const real = await hashPassword('known')
   t.equal(await verifyPassword(real, 'known'), true)
   t.equal(await argon2.verify(DUMMY_PASSWORD_HASH, 'known'), false, 'argon2 itself accepts the format (no throw)')
+})
+
+t.test('argon2 runs at most PASSWORD_HASH_CONCURRENCY at once; the rest wait their turn and all finish', async (t) => {
+  t.ok(PASSWORD_HASH_CONCURRENCY >= 1 && PASSWORD_HASH_CONCURRENCY === Math.max(1, availableParallelism() - 1))
+  const burst = PASSWORD_HASH_CONCURRENCY + 3
+  const hashes = Array.from({ length: burst }, async (_, n) => hashPassword(`password ${n}`))
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(argon2Slot.activeCount, PASSWORD_HASH_CONCURRENCY, 'as many running as allowed')
+  t.equal(argon2Slot.pendingCount, 3, 'the others queued')
+  const done = await Promise.all(hashes)
+  t.equal(new Set(done).size, burst, 'every hash computed')
+  t.equal(argon2Slot.activeCount + argon2Slot.pendingCount, 0)
 })
