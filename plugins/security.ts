@@ -29,11 +29,12 @@ type HeaderValue = Parameters<ServerResponse['setHeader']>[1]
  * per-request directive functions), yet @fastify/helmet rebuilds helmet's middleware, CSP parsing included, on
  * every request: ~8 % of the CPU of a cached product read (bench/README.md, optimisation log).
  */
-export function helmetHeaders (options: HelmetOptions): Array<[string, string]> {
-  const headers: Array<[string, string]> = []
+export function helmetHeaders (options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {}
   const recorder = {
-    // helmet's values are single strings; a list would go on the wire comma-joined, as String() gives it.
-    setHeader (name: string, value: HeaderValue) { headers.push([name, String(value)]) },
+    // Lower-case, as Fastify keeps reply headers. helmet's values are single strings; a list would go on the
+    // wire comma-joined, as String() gives it.
+    setHeader (name: string, value: HeaderValue) { headers[name.toLowerCase()] = String(value) },
     // helmet removes X-Powered-By, which neither Node nor Fastify ever sets.
     removeHeader () {}
   }
@@ -44,7 +45,7 @@ export function helmetHeaders (options: HelmetOptions): Array<[string, string]> 
 }
 
 async function securityPlugin (fastify: FastifyInstance) {
-  const headers = Object.fromEntries(helmetHeaders(HELMET_OPTIONS).map(([name, value]) => [name.toLowerCase(), value]))
+  const headers = helmetHeaders(HELMET_OPTIONS)
   // Set first thing, so error and 404 answers carry them too. Into Fastify's reply headers, not with
   // reply.raw.setHeader: one raw setHeader moves Node's writeHead to its slow path, which re-validates and
   // stores every other header of the response too (bench/README.md, optimisation log).

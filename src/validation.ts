@@ -2,15 +2,15 @@ import AjvCompiler, { type RouteDefinition } from '@fastify/ajv-compiler'
 import type { AnySchema, Options as AjvOptions, Plugin } from 'ajv'
 import ajvFormats from 'ajv-formats'
 
+// Module-wide so its pool (keyed by shared schemas + options) is reused by every plugin context: a factory
+// per call made two new AJV instances per context, each compiling the JSON Schema meta-schema (~15 ms).
+const factory = AjvCompiler()
+
 /**
  * Two AJV configurations: query strings, params and headers arrive as text and are coerced to the schema's
  * types; JSON bodies are not coerced (null must not become 0 or ""). Neither removes unknown properties:
  * Fastify's default removeAdditional would silently accept them, and API.md says they are a 400.
  */
-// Module-wide so its pool (keyed by shared schemas + options) is reused by every plugin context: a factory
-// per call made two new AJV instances per context, each compiling the JSON Schema meta-schema (~15 ms).
-const factory = AjvCompiler()
-
 export function buildValidator (externalSchemas: Record<string, AnySchema>) {
   const common: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false }
   // ajv-compiler types its plugins as Plugin<unknown>; ajv-formats declares its own options type.
