@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { NotFoundError } from '../src/errors.js'
 import { toProblem } from '../src/problem.js'
 
@@ -19,10 +19,11 @@ async function errorsPlugin (fastify: FastifyInstance) {
     }
     return reply.code(body.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(body)
   })
+}
 
-  fastify.setNotFoundHandler(async (request) => {
-    throw new NotFoundError(`Route ${request.method} ${request.url.split('?')[0] ?? ''} not found`)
-  })
+/** The not-found handler of every scope (src/app.ts sets them, each behind the per-client rate limit). */
+export async function answerNotFound (request: FastifyRequest): Promise<never> {
+  throw new NotFoundError(`Route ${request.method} ${request.url.split('?')[0] ?? ''} not found`)
 }
 
 export default fp(errorsPlugin, { name: 'errors', dependencies: ['config'] })

@@ -10,7 +10,7 @@ import { sharedSchemas } from '../schemas/index.js'
 import configPlugin from '../plugins/config.js'
 import lifecycle from '../plugins/lifecycle.js'
 import requestId from '../plugins/request-id.js'
-import errors from '../plugins/errors.js'
+import errors, { answerNotFound } from '../plugins/errors.js'
 import security from '../plugins/security.js'
 import compress from '../plugins/compress.js'
 import loadShedding from '../plugins/load-shedding.js'
@@ -28,7 +28,20 @@ export interface BuildOptions {
   logStream?: DestinationStream
 }
 
-const ROUTES_DIR = fileURLToPath(new URL('../routes', import.meta.url))
+const HEALTH_ROUTES_DIR = fileURLToPath(new URL('../routes/health', import.meta.url))
+const V1_ROUTES_DIR = fileURLToPath(new URL('../routes/v1', import.meta.url))
+const AUTOLOAD_IGNORE = /(^|\/)_|\.test\./
+
+/**
+ * The public API. The per-client rate limit is attached to this scope, so it covers every route declared in
+ * it and its own not-found handler whatever spelling of the path the router decoded (`/%761/…`, absolute-form
+ * targets): a limit belongs to a scope, never to a URL string.
+ */
+async function apiV1 (scope: FastifyInstance): Promise<void> {
+  scope.addHook('onRequest', scope.clientRateLimit)
+  scope.setNotFoundHandler(answerNotFound)
+  await scope.register(autoload, { dir: V1_ROUTES_DIR, dirNameRoutePrefix: true, ignorePattern: AUTOLOAD_IGNORE })
+}
 
 /**
  * Builds the whole service. Production (src/server.ts) and every test call this same function.
@@ -62,8 +75,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(auth)
   await app.register(adminBootstrap)
   await app.register(housekeeping)
-  // 6. Routes: the folder path is the URL prefix (routes/v1/products → /v1/products).
-  await app.register(autoload, { dir: ROUTES_DIR, dirNameRoutePrefix: true, ignorePattern: /(^|\/)_|\.test\./ })
+  // 6. Routes: the folder path is the URL prefix (routes/v1/products → /v1/products). Unknown URLs count
+  //    against the per-client limit everywhere (enumeration is not free); probes, docs and metrics do not.
+  app.setNotFoundHandler({ preHandler: app.clientRateLimit }, answerNotFound)
+  await app.register(autoload, { dir: HEALTH_ROUTES_DIR, options: { prefix: '/health' }, ignorePattern: AUTOLOAD_IGNORE })
+  await app.register(apiV1, { prefix: '/v1' })
 
   return app
 }

@@ -1,36 +1,34 @@
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
 import { buildTestApp, usingRedis } from '../helper.js'
 
-function pingRoute (app: FastifyInstance) {
-  app.get('/v1/test/ping', async () => ({ pong: true }))
-}
+/** Any /v1 route will do: the limit belongs to the /v1 scope, so a test-only route outside it would not be limited. */
+const LIMITED_URL = '/v1/products?limit=1'
 
 const LIMITED = { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW: '1 minute' }
 
 t.test('every /v1 response carries ratelimit headers; over the limit is a 429 problem with retry-after', async (t) => {
-  const { app } = await buildTestApp(t, { env: LIMITED, routes: pingRoute })
+  const { app } = await buildTestApp(t, { env: LIMITED })
   const remaining: string[] = []
   for (let i = 0; i < 3; i++) {
-    const response = await app.inject({ method: 'GET', url: '/v1/test/ping', remoteAddress: '203.0.113.7' })
+    const response = await app.inject({ method: 'GET', url: LIMITED_URL, remoteAddress: '203.0.113.7' })
     t.equal(response.statusCode, 200)
     t.equal(response.headers['ratelimit-limit'], '3')
     t.ok(Number(response.headers['ratelimit-reset']) > 0)
     remaining.push(String(response.headers['ratelimit-remaining']))
   }
   t.same(remaining, ['2', '1', '0'])
-  const limited = await app.inject({ method: 'GET', url: '/v1/test/ping', remoteAddress: '203.0.113.7' })
+  const limited = await app.inject({ method: 'GET', url: LIMITED_URL, remoteAddress: '203.0.113.7' })
   t.equal(limited.statusCode, 429)
   t.match(limited.headers['content-type'], /^application\/problem\+json/)
   t.ok(Number(limited.headers['retry-after']) > 0, 'retry-after in seconds')
   t.match(limited.json(), { status: 429, title: 'Too Many Requests', type: /\/problems\/rate-limited$/ })
 
-  const otherClient = await app.inject({ method: 'GET', url: '/v1/test/ping', remoteAddress: '203.0.113.8' })
+  const otherClient = await app.inject({ method: 'GET', url: LIMITED_URL, remoteAddress: '203.0.113.8' })
   t.equal(otherClient.statusCode, 200, 'the limit is per client IP')
 })
 
 t.test('health probes and docs are never rate limited', async (t) => {
-  const { app } = await buildTestApp(t, { env: LIMITED, routes: pingRoute })
+  const { app } = await buildTestApp(t, { env: LIMITED })
   for (let i = 0; i < 6; i++) {
     for (const url of ['/health/live', '/health/ready', '/docs/json']) {
       const response = await app.inject({ method: 'GET', url })
@@ -41,22 +39,22 @@ t.test('health probes and docs are never rate limited', async (t) => {
 })
 
 t.test('x-forwarded-for does not change the client when TRUST_PROXY is off', async (t) => {
-  const { app } = await buildTestApp(t, { env: LIMITED, routes: pingRoute })
+  const { app } = await buildTestApp(t, { env: LIMITED })
   const statuses: number[] = []
   for (let i = 0; i < 4; i++) {
-    const response = await app.inject({ method: 'GET', url: '/v1/test/ping', remoteAddress: '203.0.113.9', headers: { 'x-forwarded-for': `198.51.100.${i}` } })
+    const response = await app.inject({ method: 'GET', url: LIMITED_URL, remoteAddress: '203.0.113.9', headers: { 'x-forwarded-for': `198.51.100.${i}` } })
     statuses.push(response.statusCode)
   }
   t.same(statuses, [200, 200, 200, 429])
 })
 
 t.test('two instances sharing one Redis share one counter', { skip: usingRedis ? false : 'needs REDIS_URL (in-memory counters are per process by design)' }, async (t) => {
-  const first = await buildTestApp(t, { env: LIMITED, routes: pingRoute })
-  const second = await buildTestApp(t, { env: LIMITED, routes: pingRoute })
+  const first = await buildTestApp(t, { env: LIMITED })
+  const second = await buildTestApp(t, { env: LIMITED })
   const client = { remoteAddress: '203.0.113.50' }
   const statuses = []
   for (const app of [first.app, second.app, first.app, second.app]) {
-    statuses.push((await app.inject({ method: 'GET', url: '/v1/test/ping', ...client })).statusCode)
+    statuses.push((await app.inject({ method: 'GET', url: LIMITED_URL, ...client })).statusCode)
   }
   t.same(statuses, [200, 200, 200, 429])
 })

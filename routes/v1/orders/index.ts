@@ -5,17 +5,10 @@ import { IdParams } from '../../../schemas/common.js'
 import { Order, OrderListQuery, PlaceOrderBody, PlaceOrderHeaders } from '../../../schemas/order.js'
 import { Page } from '../../../schemas/pagination.js'
 import { problems } from '../../../schemas/responses.js'
-import { AppError } from '../../../src/errors.js'
 import { cancelOrder, getOrder, listOrders, placeOrder, type Viewer } from '../../../src/orders/service.js'
 
 const OrderRef = Type.Ref(Order)
 const ORDER_RATE_WINDOW_MS = 60_000
-
-class OrderRateLimitedError extends AppError {
-  constructor (max: number, retryAfterSeconds: number) {
-    super(429, 'order-rate-limited', `At most ${max} orders per minute per account; retry later`, {}, { 'retry-after': String(retryAfterSeconds) })
-  }
-}
 
 function viewerOf (request: FastifyRequest): Viewer {
   return { userId: request.user.sub, isAdmin: request.user.role === 'admin' }
@@ -24,18 +17,17 @@ function viewerOf (request: FastifyRequest): Viewer {
 const orderRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   // OWASP API6: placing an order reserves stock, so one account must not hoard it by ordering in a loop.
   // Per user, on top of the per-IP limit every /v1 route has; attempts that fail validation do not count.
-  const ordersPerUser = fastify.createRateLimit({
+  const ordersPerUser = fastify.extraRateLimit({
     max: fastify.config.rateLimit.orderMax,
-    timeWindow: ORDER_RATE_WINDOW_MS,
-    keyGenerator: (request) => `orders-per-user:${request.user.sub}`
+    timeWindowMs: ORDER_RATE_WINDOW_MS,
+    key: (request) => request.user.sub,
+    slug: 'order-rate-limited',
+    detail: `At most ${fastify.config.rateLimit.orderMax} orders per minute per account; retry later`
   })
 
   fastify.post('/', {
     config: { access: 'signed-in' },
-    preHandler: async (request) => {
-      const limit = await ordersPerUser(request)
-      if (!limit.isAllowed && limit.isExceeded) throw new OrderRateLimitedError(limit.max, limit.ttlInSeconds)
-    },
+    preHandler: ordersPerUser,
     schema: {
       tags: ['orders'],
       summary: 'Place an order: reserves stock for every line in one transaction, or nothing',
