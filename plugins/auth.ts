@@ -53,7 +53,7 @@ async function authPlugin (fastify: FastifyInstance) {
   await fastify.register(fastifyJwt, {
     secret: jwt.secret,
     sign: { algorithm: 'HS256', iss: jwt.issuer, aud: jwt.audience, expiresIn: `${jwt.accessTokenTtlSeconds}s` },
-    // fast-jwt accepts any algorithm, issuer and audience unless pinned (RFC 8725 §2.1, PITFALLS.md).
+    // fast-jwt accepts any algorithm, issuer and audience unless pinned (RFC 8725 §2.1; docs/library-defaults.md).
     verify: {
       algorithms: ['HS256'],
       allowedIss: jwt.issuer,

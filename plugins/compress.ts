@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import compress from '@fastify/compress'
 import type { FastifyInstance } from 'fastify'
 
-/** API.md: responses over 1 KiB are compressed (br or gzip) when the client accepts it. */
+/** docs/api.md: responses over 1 KiB are compressed (br or gzip) when the client accepts it. */
 export const COMPRESS_THRESHOLD_BYTES = 1024
 
 async function compressPlugin (fastify: FastifyInstance) {

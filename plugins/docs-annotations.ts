@@ -57,7 +57,7 @@ function addIntegerFormats (node: unknown): void {
 }
 
 function annotateResponses (path: string, operation: JsonObject, responses: JsonObject): void {
-  // Health probes are exempt from rate limiting (API.md), so they do not carry its headers.
+  // Health probes are exempt from rate limiting (docs/api.md), so they do not carry its headers.
   const rateLimited = path.startsWith('/v1/') || path === '/v1'
   responses['500'] ??= { description: 'Unexpected failure; in production the detail says only "Internal server error"', content: problemContent }
   if (operation.requestBody !== undefined) {
@@ -75,7 +75,7 @@ function annotateResponses (path: string, operation: JsonObject, responses: Json
   }
 }
 
-/** Fastify registers `/v1/users` and `/v1/users/` alike; the document names the form API.md uses. */
+/** Fastify registers `/v1/users` and `/v1/users/` alike; the document names the form docs/api.md uses. */
 function withoutTrailingSlash (path: string): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
 }

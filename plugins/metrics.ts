@@ -67,7 +67,7 @@ function registerCache (fastify: FastifyInstance, registry: Registry) {
 }
 
 /**
- * Prometheus metrics at GET /metrics (API.md): request durations, process and event-loop figures,
+ * Prometheus metrics at GET /metrics (docs/api.md): request durations, process and event-loop figures,
  * database pool and cache counters. Every figure is per process: Prometheus scrapes each replica.
  */
 async function metricsPlugin (fastify: FastifyInstance) {

@@ -52,7 +52,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   app.setChildLoggerFactory(lazyChildLogger)
   for (const schema of sharedSchemas) app.addSchema(schema)
-  // Bodies are JSON only (API.md): without its text/plain parser, Fastify answers 415 for any other type.
+  // Bodies are JSON only (docs/api.md): without its text/plain parser, Fastify answers 415 for any other type.
   app.removeContentTypeParser('text/plain')
 
   // 1. Cross-cutting request handling: config, lifecycle flag, ids, error format.

@@ -12,7 +12,7 @@ const Duration = Type.String({ pattern: DURATION_PATTERN })
 const PositiveInteger = (defaultValue: number, maximum?: number) =>
   Type.Integer({ minimum: 1, default: defaultValue, ...(maximum === undefined ? {} : { maximum }) })
 
-/** The environment as API.md's configuration table describes it; every value arrives as a string. */
+/** The environment as the configuration table of docs/api.md describes it; every value arrives as a string. */
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),

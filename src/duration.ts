@@ -1,5 +1,5 @@
 /**
- * Parses the human durations API.md uses in its configuration table
+ * Parses the human durations docs/api.md uses in its configuration table
  * (`15m`, `7d`, `1 minute`, `500ms`, `30 seconds`) into milliseconds.
  * Returns undefined for anything else so config validation can name the variable.
  */

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
 import type { Bindings, ChildLoggerOptions, DestinationStream, LogFn, Logger } from 'pino'
 import type { Config } from './config.js'
 
-/** Never written to a log, wherever they appear in a logged object (API.md, OWASP logging cheat sheet). */
+/** Never written to a log, wherever they appear in a logged object (docs/api.md, OWASP logging cheat sheet). */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',

@@ -21,7 +21,7 @@ export const PLUGIN_TIMEOUT_MS = 60_000
 const QUIET_PATHS = /^\/(health|metrics)(\/|\?|$)/
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
 
-/** Keeps a caller's correlation id when it is a sane token, otherwise makes one (API.md conventions). */
+/** Keeps a caller's correlation id when it is a sane token, otherwise makes one (docs/api.md, conventions). */
 export function requestIdFor (request: IncomingMessage): string {
   const incoming = request.headers['x-request-id']
   return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
@@ -53,7 +53,7 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
     // The wrapped validators carry only what Fastify reads (the call and `errors`), not all of AJV's fields.
     schemaController: { compilersFactory: { buildValidator: buildValidator as never, buildSerializer } },
     // The router answers a malformed %-encoding or an over-long path parameter before any hook or the error
-    // handler runs; without this they left as Fastify's own JSON (and 414), not problem+json 400 (API.md).
+    // handler runs; without this they left as Fastify's own JSON (and 414), not problem+json 400 (docs/api.md).
     frameworkErrors: (error, request, reply) => {
       const thrown = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new BadRequestError('A path parameter is too long') : error
       const { body, headers } = toProblem(thrown, request, config.isProduction)

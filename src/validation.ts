@@ -9,7 +9,7 @@ const factory = AjvCompiler()
 /**
  * Two AJV configurations: query strings, params and headers arrive as text and are coerced to the schema's
  * types; JSON bodies are not coerced (null must not become 0 or ""). Neither removes unknown properties:
- * Fastify's default removeAdditional would silently accept them, and API.md says they are a 400.
+ * Fastify's default removeAdditional would silently accept them, and docs/api.md says they are a 400.
  */
 export function buildValidator (externalSchemas: Record<string, AnySchema>) {
   const common: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 
-t.test('defaults follow API.md when nothing is set', async (t) => {
+t.test('defaults follow docs/api.md when nothing is set', async (t) => {
   const config = loadConfig({})
   t.equal(config.port, 3000)
   t.equal(config.host, '0.0.0.0')

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { BaselineDatabase } from './database.js'
 
-/** API.md: 1–50 lines, distinct products, quantity 1–1000; unknown fields rejected. */
+/** docs/api.md: 1–50 lines, distinct products, quantity 1–1000; unknown fields rejected. */
 export const OrderBody = z.strictObject({
   items: z.array(z.strictObject({ productId: z.uuid(), quantity: z.int().min(1).max(1000) })).min(1).max(50)
     .refine((items) => new Set(items.map((item) => item.productId.toLowerCase())).size === items.length, 'productId must be distinct')

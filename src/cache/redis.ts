@@ -4,7 +4,7 @@ import type { Cache, CacheStats } from './types.js'
 import { decodeVersioned, FILL_VERSION_LUA, INVALIDATE_VERSION_LUA } from './versioned.js'
 
 /**
- * ioredis options that make a Redis outage cost milliseconds instead of minutes (see PITFALLS.md):
+ * ioredis options that make a Redis outage cost milliseconds instead of minutes (docs/library-defaults.md):
  * no offline queue, one retry per command, a short connect timeout; reconnection continues in the background.
  */
 export const REDIS_CLIENT_OPTIONS = {

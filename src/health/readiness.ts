@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 
-/** API.md: readiness fails when the database does not answer within 1 s. */
+/** docs/api.md: readiness fails when the database does not answer within 1 s. */
 export const DATABASE_CHECK_TIMEOUT_MS = 1000
 
 export interface Readiness {

@@ -1,6 +1,6 @@
 import type { Queryable } from '../database/types.js'
 
-/** API.md keeps Idempotency-Keys "at least 24 hours"; a day more covers clients retrying across a day boundary. */
+/** docs/api.md keeps Idempotency-Keys "at least 24 hours"; a day more covers clients retrying across a day boundary. */
 export const IDEMPOTENCY_KEY_RETENTION_HOURS = 48
 /** Expired refresh tokens stay a day, so a late reuse of one is still recognized (and logged) as reuse. */
 export const EXPIRED_REFRESH_TOKEN_RETENTION_HOURS = 24

@@ -14,7 +14,7 @@ t.test('the committed openapi.json is what the app generates now (run `npm run e
   t.equal(committed, generated)
 })
 
-t.test('the document lists paths the way API.md writes them, without a trailing slash', async (t) => {
+t.test('the document lists paths the way docs/api.md writes them, without a trailing slash', async (t) => {
   const paths = Object.keys(app.swagger().paths ?? {})
   t.ok(paths.length > 0)
   t.same(paths.filter((path) => path.length > 1 && path.endsWith('/')), [])

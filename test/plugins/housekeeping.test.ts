@@ -25,7 +25,7 @@ t.test('expired idempotency keys and refresh tokens are purged; live ones stay',
   const purged = await purgeExpired(app.db)
   t.same(purged, { idempotencyKeys: 1, refreshTokens: 1 })
   const keys = await app.db.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE user_id = $1 ORDER BY key', [user.id])
-  t.same(keys.rows.map((row) => row.key), ['a-day-old', 'fresh'], 'keys are kept at least 24 hours (API.md)')
+  t.same(keys.rows.map((row) => row.key), ['a-day-old', 'fresh'], 'keys are kept at least 24 hours (docs/api.md)')
   const tokens = await app.db.query<{ token_hash: string }>('SELECT token_hash FROM refresh_tokens WHERE user_id = $1', [user.id])
   t.equal(tokens.rows.length, 2)
   t.notOk(tokens.rows.some((row) => row.token_hash.startsWith('long-expired-')))

@@ -4,7 +4,7 @@ import { usingPostgres } from '../helper.js'
 import { startTcpProxy } from '../support/tcp-proxy.js'
 import { httpCall, serverEnv, startServer, type HttpResult } from '../support/server-process.js'
 
-/** "Fast" in API.md's sense: a hung request would run into this and fail the test instead of passing slowly. */
+/** "Fast" in docs/api.md's sense: a hung request would run into this and fail the test instead of passing slowly. */
 const FAIL_FAST_MS = 3000
 const RECOVERY_ATTEMPTS = 100
 

@@ -38,7 +38,7 @@ export async function placeOrder (app: FastifyInstance, user: TestUser, productI
   return injectPatiently(app, { method: 'POST', url: '/v1/orders', headers: user.headers, payload: { items: [{ productId, quantity }] } })
 }
 
-/** Keys that would mean a secret left the service (API.md: no password, hash or token hash in any response). */
+/** Keys that would mean a secret left the service (docs/api.md: no password, hash or token hash in any response). */
 const SECRET_KEY = /pass(word)?|hash|secret|salt|token_?hash|refresh_?token_?hash/i
 const ALLOWED_KEYS = new Set(['accessToken', 'refreshToken'])
 
