@@ -49,6 +49,8 @@ async function docsPlugin (fastify: FastifyInstance) {
       uiConfig: { persistAuthorization: true, displayRequestDuration: true },
       staticCSP: false
     })
+    // Whoever opens the bare address after `npm start` lands on the docs instead of a 404.
+    fastify.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs', 302))
   }
 }
 

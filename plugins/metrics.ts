@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http'
+import { once } from 'node:events'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { FastifyInstance } from 'fastify'
@@ -79,13 +81,49 @@ async function metricsPlugin (fastify: FastifyInstance) {
   fastify.decorate('metrics', registry)
   fastify.addHook('onClose', async () => { registry.clear() })
 
+  const { metricsPort } = fastify.config
+  if (metricsPort !== undefined) {
+    serveOnOwnPort(fastify, registry, metricsPort)
+    return
+  }
   fastify.get('/metrics', {
-    // A scrape must not use up a client's /v1 budget, and it is most useful exactly when the process is shedding load.
-    config: { rateLimit: false, pressureHandler: () => undefined },
+    // Most useful exactly when the process is shedding load, so it is never shed.
+    config: { pressureHandler: () => undefined },
     schema: { hide: true, response: { 200: { type: 'string' } } }
   }, async (_request, reply) => {
     const body = await registry.metrics()
     return reply.type(registry.contentType).send(body)
+  })
+}
+
+/**
+ * METRICS_PORT: /metrics on a listener of its own, which a Kubernetes Service need not expose (only Prometheus
+ * reaches the pod port). A bare node:http server: it serves one read-only path to one trusted scraper, and no
+ * hook of the API (rate limit, CORS, load shedding) should apply to it. Bound at ready, so a taken port fails boot.
+ */
+function serveOnOwnPort (fastify: FastifyInstance, registry: Registry, port: number): void {
+  let server: Server | undefined
+  fastify.addHook('onReady', async () => {
+    server = createServer((request, response) => {
+      if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
+        return
+      }
+      registry.metrics().then((body) => {
+        response.writeHead(200, { 'content-type': registry.contentType }).end(body)
+      }, (error: unknown) => {
+        fastify.log.error({ err: error }, 'metrics scrape failed')
+        response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n')
+      })
+    })
+    server.listen(port, fastify.config.host)
+    await once(server, 'listening')
+    fastify.log.info({ port }, 'metrics served on their own port')
+  })
+  fastify.addHook('onClose', async () => {
+    if (server === undefined) return
+    server.closeAllConnections()
+    await new Promise((resolve) => server?.close(resolve))
   })
 }
 

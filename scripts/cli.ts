@@ -3,7 +3,8 @@
  * open the database like the database plugin, print JSON lines like the service's logs, and exit 0 or 1.
  */
 import pg from 'pg'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, type Config } from '../src/config.js'
+import { describeBackends, readConfiguration } from '../src/environment.js'
 import { openPglite } from '../src/database/pglite.js'
 import { postgresDatabase, postgresPoolConfig } from '../src/database/postgres.js'
 import type { Database } from '../src/database/types.js'
@@ -12,8 +13,7 @@ export function report (line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`)
 }
 
-async function open (name: string): Promise<{ db: Database, close: () => Promise<void> }> {
-  const { database } = loadConfig()
+async function open (name: string, { database }: Config): Promise<{ db: Database, close: () => Promise<void> }> {
   if (database.url === undefined) {
     const db = await openPglite(database.pgliteDataDir)
     return { db, close: async () => { await db.close() } }
@@ -37,7 +37,10 @@ async function open (name: string): Promise<{ db: Database, close: () => Promise
 export async function runCommand (name: string, work: (db: Database) => Promise<Record<string, unknown>>): Promise<void> {
   let connection: Awaited<ReturnType<typeof open>> | undefined
   try {
-    connection = await open(name)
+    const config = await readConfiguration()
+    // First, which database this command is about to change: a wrong .env must be visible before anything runs.
+    report({ level: 'info', msg: name, ...describeBackends(config) })
+    connection = await open(name, config)
     report({ level: 'info', ...await work(connection.db) })
     process.exitCode = 0
   } catch (error) {

@@ -18,6 +18,8 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+  // Unset: pretty at a terminal outside production, JSON everywhere else.
+  LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')])),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_MAX: PositiveInteger(20, 1000),
   DATABASE_CONNECT_TIMEOUT_MS: PositiveInteger(2000),
@@ -45,7 +47,9 @@ export const EnvSchema = Type.Object({
   REQUEST_TIMEOUT_MS: PositiveInteger(30_000),
   // 0 turns load shedding off (tests that must not see a busy machine's stalls as overload).
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
-  DOCS_ENABLED: Type.Union([Bool], { default: 'true' })
+  DOCS_ENABLED: Type.Union([Bool], { default: 'true' }),
+  // Unset: /metrics is served on PORT. Set: only on this port, so the public Service never exposes it.
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 }))
 })
 type Env = Static<typeof EnvSchema>
 
@@ -55,6 +59,8 @@ export interface Config {
   host: string
   port: number
   logLevel: Env['LOG_LEVEL']
+  /** undefined: decided by whether stdout is a terminal (src/logger.ts). */
+  logFormat: Env['LOG_FORMAT']
   database: {
     url: string | undefined
     poolMax: number
@@ -66,8 +72,11 @@ export interface Config {
   redis: { url: string | undefined, keyPrefix: string }
   jwt: {
     secret: string
-    /** True when no JWT_SECRET was given and a per-process one was generated. */
-    secretGenerated: boolean
+    /**
+     * Where the secret came from: JWT_SECRET; the development secret kept on disk (src/environment.ts), so
+     * restarts of `npm run dev` keep clients signed in; or random for this process only (tests, one-off runs).
+     */
+    secretSource: JwtSecretSource
     issuer: string
     audience: string
     accessTokenTtlSeconds: number
@@ -86,6 +95,14 @@ export interface Config {
   requestTimeoutMs: number
   maxEventLoopDelayMs: number
   docsEnabled: boolean
+  metricsPort: number | undefined
+}
+
+export type JwtSecretSource = 'environment' | 'development-file' | 'generated'
+
+export interface LoadConfigOptions {
+  /** Used when JWT_SECRET is unset outside production (read from or written to disk by src/environment.ts). */
+  developmentJwtSecret?: string
 }
 
 export class ConfigError extends Error {
@@ -117,13 +134,12 @@ function pickKnown (environment: NodeJS.ProcessEnv): Record<string, string> {
  * Validates the environment into one typed, frozen config.
  * Collects every problem before failing so an operator fixes them all in one go.
  */
-export function loadConfig (environment: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig (environment: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
   const raw = pickKnown(environment)
   const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, { ...raw }))
   const problems = [...Value.Errors(EnvSchema, env)].map((error) => {
     const name = error.path.replace(/^\//, '')
-    const received = name in raw ? ` (got "${raw[name]}")` : ''
-    return `${name}: ${describe(error.schema, error.message)}${received}`
+    return `${name}: ${describe(error.schema, error.message)}${echoed(name, raw[name])}`
   })
   if (problems.length > 0) throw new ConfigError(dedupe(problems))
   const valid = env as Env
@@ -135,6 +151,8 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env): Confi
     crossChecks.push('ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither')
   }
   if (crossChecks.length > 0) throw new ConfigError(crossChecks)
+  // A secret kept on disk is for a developer's machine only; production must name its own.
+  const developmentSecret = isProduction ? undefined : options.developmentJwtSecret
 
   return deepFreeze({
     env: valid.NODE_ENV,
@@ -142,6 +160,7 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env): Confi
     host: valid.HOST,
     port: valid.PORT,
     logLevel: valid.LOG_LEVEL,
+    logFormat: valid.LOG_FORMAT,
     database: {
       url: valid.DATABASE_URL,
       poolMax: valid.DATABASE_POOL_MAX,
@@ -152,8 +171,8 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env): Confi
     },
     redis: { url: valid.REDIS_URL, keyPrefix: valid.REDIS_KEY_PREFIX },
     jwt: {
-      secret: valid.JWT_SECRET ?? randomBytes(48).toString('base64url'),
-      secretGenerated: valid.JWT_SECRET === undefined,
+      secret: valid.JWT_SECRET ?? developmentSecret ?? randomBytes(48).toString('base64url'),
+      secretSource: valid.JWT_SECRET !== undefined ? 'environment' : developmentSecret !== undefined ? 'development-file' : 'generated',
       issuer: valid.JWT_ISSUER,
       audience: valid.JWT_AUDIENCE,
       accessTokenTtlSeconds: durationSeconds(valid.ACCESS_TOKEN_TTL),
@@ -175,8 +194,28 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env): Confi
     shutdownDrainDelayMs: valid.SHUTDOWN_DRAIN_DELAY_MS,
     requestTimeoutMs: valid.REQUEST_TIMEOUT_MS,
     maxEventLoopDelayMs: valid.MAX_EVENT_LOOP_DELAY_MS,
-    docsEnabled: valid.DOCS_ENABLED === 'true'
+    docsEnabled: valid.DOCS_ENABLED === 'true',
+    metricsPort: valid.METRICS_PORT
   } satisfies Config)
+}
+
+/** Variables whose value is a secret: an error names them and the rule, never what was received. */
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'ADMIN_PASSWORD'])
+/** URLs may carry a password: an error shows them with the password masked. */
+const URL_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL'])
+
+function echoed (name: string, received: string | undefined): string {
+  if (received === undefined || SECRET_VARIABLES.has(name)) return ''
+  const shown = URL_VARIABLES.has(name) ? maskUrlPassword(received) : received
+  return shown === undefined ? '' : ` (got "${shown}")`
+}
+
+/** The URL with its password replaced by `***`; undefined when the text is not a URL (it might be a secret). */
+export function maskUrlPassword (text: string): string | undefined {
+  if (!URL.canParse(text)) return undefined
+  const url = new URL(text)
+  if (url.password !== '') url.password = '***'
+  return url.toString()
 }
 
 function durationMs (text: string): number {

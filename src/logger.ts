@@ -13,16 +13,29 @@ export const REDACTED_PATHS = [
     .flatMap((field) => [field, `*.${field}`, `*.*.${field}`])
 ]
 
+/** LOG_FORMAT, or when unset: humans at a terminal get pretty lines; containers, CI and files get JSON. */
+export function usesPrettyLogs (config: Config): boolean {
+  return config.logFormat === 'pretty' || (config.logFormat === undefined && process.stdout.isTTY && !config.isProduction)
+}
+
+/**
+ * pino-pretty, one line per entry: extra fields stay on the line (singleLine) and the request/response objects,
+ * which src/request-log.ts already summarises in the message, are left out.
+ */
+const PRETTY_OPTIONS = {
+  translateTime: 'HH:MM:ss.l',
+  ignore: 'pid,hostname,requestId,req,res,responseTime',
+  singleLine: true,
+  messageFormat: '{if requestId}{requestId} {end}{msg}'
+}
+
 export function loggerOptions (config: Config, stream?: DestinationStream): FastifyServerOptions['logger'] {
   const base = {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' }
   }
   if (stream !== undefined) return { ...base, stream }
-  // Humans at a terminal get pretty lines; everything else (containers, CI, files) gets JSON.
-  if (process.stdout.isTTY && !config.isProduction) {
-    return { ...base, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
-  }
+  if (usesPrettyLogs(config)) return { ...base, transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } }
   return base
 }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import { LogController, type FastifyHttpOptions, type FastifyReply } from 'fastify'
+import type { FastifyHttpOptions, FastifyReply } from 'fastify'
 import type { Server } from 'node:http'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
-import { loggerOptions } from './logger.js'
+import { loggerOptions, usesPrettyLogs } from './logger.js'
+import { requestLogController } from './request-log.js'
 import { buildValidator } from './validation.js'
 import { buildSerializer } from './serialization.js'
 import { BadRequestError } from './errors.js'
@@ -18,7 +19,6 @@ export const KEEP_ALIVE_TIMEOUT_MS = 72_000
 export const HEADERS_TIMEOUT_MS = 10_000
 export const PLUGIN_TIMEOUT_MS = 60_000
 
-const QUIET_PATHS = /^\/(health|metrics)(\/|\?|$)/
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
 
 /** Keeps a caller's correlation id when it is a sane token, otherwise makes one (docs/api.md, conventions). */
@@ -32,11 +32,7 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
   return {
     logger: loggerOptions(config, logStream),
     genReqId: requestIdFor,
-    logController: new LogController({
-      requestIdLogLabel: 'requestId',
-      // Probes and scrapes arrive every few seconds from every replica; their lines would drown the real ones.
-      disableRequestLogging: (request) => QUIET_PATHS.test(request.url)
-    }),
+    logController: requestLogController(usesPrettyLogs(config)),
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,

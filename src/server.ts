@@ -1,20 +1,11 @@
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { ConfigError, type Config } from './config.js'
+import { readConfiguration } from './environment.js'
 import { buildApp } from './app.js'
 
-/** A .env file in the working directory is a development convenience; real environment variables win. */
-function loadDotEnv (): void {
+async function readConfig (): Promise<Config> {
   try {
-    process.loadEnvFile('.env')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-  }
-}
-
-function readConfig (): Config {
-  loadDotEnv()
-  try {
-    return loadConfig()
+    return await readConfiguration()
   } catch (error) {
     if (error instanceof ConfigError) {
       // The logger needs a valid config; this one message on stderr is all an operator gets, so make it complete.
@@ -25,7 +16,7 @@ function readConfig (): Config {
   }
 }
 
-const config = readConfig()
+const config = await readConfig()
 const app = await buildApp(config).catch((error: unknown) => {
   process.stderr.write(`could not build the app: ${error instanceof Error ? error.message : String(error)}\n`)
   process.exit(1)
@@ -46,4 +37,11 @@ try {
 } catch (error) {
   app.log.fatal({ err: error }, 'could not start')
   process.exit(1)
+}
+
+// What a newcomer needs next, once, where they are looking: the URL to open and how to become an admin.
+const base = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`
+if (config.docsEnabled) app.log.info({ docs: `${base}/docs` }, `Swagger UI: ${base}/docs`)
+if (config.admin === undefined) {
+  app.log.info('no admin account is configured: set ADMIN_EMAIL and ADMIN_PASSWORD and restart to create one at boot')
 }

@@ -13,7 +13,7 @@ t.test('defaults follow docs/api.md when nothing is set', async (t) => {
   t.same(config.rateLimit, { max: 100, windowMs: 60_000, authMax: 10, orderMax: 30 })
   t.equal(config.jwt.accessTokenTtlSeconds, 15 * 60)
   t.equal(config.jwt.refreshTokenTtlSeconds, 7 * 24 * 3600)
-  t.equal(config.jwt.secretGenerated, true)
+  t.equal(config.jwt.secretSource, 'generated')
   t.ok(config.jwt.secret.length >= 32)
   t.equal(config.trustProxy, false)
   t.equal(config.cacheTtlSeconds, 60)
@@ -50,7 +50,7 @@ t.test('production requires JWT_SECRET; admin needs both email and password', as
   t.throws(() => loadConfig({ ADMIN_EMAIL: 'root@example.com' }), /ADMIN_EMAIL\/ADMIN_PASSWORD: set both or neither/)
   const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_EMAIL: 'Root@Example.com', ADMIN_PASSWORD: 'long-enough-pw' })
   t.equal(config.isProduction, true)
-  t.equal(config.jwt.secretGenerated, false)
+  t.equal(config.jwt.secretSource, 'environment')
   t.same(config.admin, { email: 'root@example.com', password: 'long-enough-pw' })
 })
 

@@ -20,14 +20,13 @@ const Ready = Type.Object({
 
 const health: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/live', {
-    // Never rate limited, never shed: a busy process is still alive, and restarting it would not help.
-    config: { rateLimit: false, pressureHandler: () => undefined },
+    // Never shed (and, outside /v1, never rate limited): a busy process is still alive, and restarting it would not help.
+    config: { pressureHandler: () => undefined },
     schema: { tags: ['health'], summary: 'Liveness: the process answers; checks no dependency', response: { 200: Live } }
   }, async () => ({ status: 'ok' as const }))
 
   for (const url of ['/ready', '/']) {
     fastify.get(url, {
-      config: { rateLimit: false },
       schema: {
         tags: ['health'],
         summary: url === '/' ? 'Same as /health/ready' : 'Readiness: database answers within 1 s (cache outage = degraded; 503 while shutting down)',

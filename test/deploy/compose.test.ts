@@ -74,7 +74,7 @@ t.test('the environment boots a production config', async (t) => {
   const env = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, interpolate(value, { JWT_SECRET: 'a'.repeat(48) })]))
   const config = loadConfig(env)
   t.equal(config.isProduction, true)
-  t.equal(config.jwt.secretGenerated, false)
+  t.equal(config.jwt.secretSource, 'environment')
   t.ok(config.database.url !== undefined && config.redis.url !== undefined, 'real PostgreSQL and Redis, no embedded fallbacks')
 })
 

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process'
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
@@ -8,15 +11,16 @@ import { testDatabaseUrl } from '../support/backends.js'
 
 const SCRIPT = fileURLToPath(new URL('../../dist/scripts/migrate.js', import.meta.url))
 
-interface Outcome { code: number, lines: Array<{ level: string, msg: string, applied?: string[] }>, stderr: string }
+interface Line { level: string, msg: string, applied?: string[], database?: string, cache?: string }
+interface Outcome { code: number, lines: Line[], stdout: string, stderr: string }
 
 /** Runs the built script exactly as the Kubernetes Job does (`node dist/scripts/migrate.js`). */
-async function runMigrate (env: Record<string, string>): Promise<Outcome> {
-  const result = await promisify(execFile)(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH ?? '', ...env } })
+async function runMigrate (env: Record<string, string>, cwd?: string): Promise<Outcome> {
+  const result = await promisify(execFile)(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH ?? '', ...env }, cwd })
     .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
     .catch((error: { code: number, stdout: string, stderr: string }) => error)
-  const lines = result.stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Outcome['lines'][number])
-  return { code: result.code, lines, stderr: result.stderr }
+  const lines = result.stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Line)
+  return { code: result.code, lines, stdout: result.stdout, stderr: result.stderr }
 }
 
 t.test('the migration job applies every migration once, then finds the schema current', async (t) => {
@@ -56,4 +60,33 @@ t.test('the migration job fails with exit 1 and names a bad variable', async (t)
   const outcome = await runMigrate({ DATABASE_URL: 'mysql://nope' })
   t.equal(outcome.code, 1)
   t.match(outcome.stderr, /DATABASE_URL/)
+})
+
+t.test('the command reads .env like the server, and its first line names the database with the password masked', async (t) => {
+  const cwd = await mkdtemp(join(tmpdir(), 'migrate-dotenv-'))
+  t.teardown(async () => { await rm(cwd, { recursive: true, force: true }) })
+
+  // .env names an embedded database of its own: the command must migrate that one, not the default .data/pglite.
+  const dataDir = join(cwd, 'from-dotenv')
+  await writeFile(join(cwd, '.env'), `PGLITE_DATA_DIR=${dataDir}\n`)
+  const embedded = await runMigrate({}, cwd)
+  t.equal(embedded.code, 0, embedded.stderr)
+  t.match(embedded.lines[0], { msg: 'migration', database: `embedded PostgreSQL (PGlite) in ${dataDir}`, cache: 'in-process memory' })
+  t.match(embedded.lines.at(-1), { msg: 'migrations applied' })
+  await t.resolves(access(join(dataDir, 'PG_VERSION')), 'the database of .env was created')
+  await t.rejects(access(join(cwd, '.data', 'pglite')), 'the default embedded database was not touched')
+
+  // A real environment variable wins over .env; the URL's password never reaches the output.
+  const unreachable = await runMigrate({ DATABASE_URL: 'postgres://shop:hunter2-secret@127.0.0.1:1/shop', DATABASE_CONNECT_TIMEOUT_MS: '300' }, cwd)
+  t.equal(unreachable.code, 1)
+  t.match(unreachable.lines[0], { database: 'PostgreSQL at postgres://shop:***@127.0.0.1:1/shop' })
+  t.notMatch(unreachable.stdout + unreachable.stderr, /hunter2/)
+})
+
+t.test('a bad DATABASE_URL is named without echoing its password', async (t) => {
+  const outcome = await runMigrate({ DATABASE_URL: 'mysql://shop:hunter2-secret@db/shop', JWT_SECRET: 'short-and-secret' })
+  t.equal(outcome.code, 1)
+  t.match(outcome.stderr, /DATABASE_URL: .*\(got "mysql:\/\/shop:\*\*\*@db\/shop"\)/)
+  t.match(outcome.stderr, /JWT_SECRET: /)
+  t.notMatch(outcome.stderr, /hunter2|short-and-secret/)
 })

@@ -30,3 +30,12 @@ t.test('DOCS_ENABLED=false turns the UI and the JSON route off', async (t) => {
   t.equal((await app.inject({ method: 'GET', url: '/docs' })).statusCode, 404)
   t.equal((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 404)
 })
+
+t.test('the bare address leads to the docs, when they are on', async (t) => {
+  const { app } = await buildTestApp(t)
+  const response = await app.inject({ method: 'GET', url: '/' })
+  t.equal(response.statusCode, 302)
+  t.equal(response.headers.location, '/docs')
+  const off = await buildTestApp(t, { env: { DOCS_ENABLED: 'false' } })
+  t.equal((await off.app.inject({ method: 'GET', url: '/' })).statusCode, 404)
+})

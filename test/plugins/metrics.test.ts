@@ -1,5 +1,6 @@
 import t from 'tap'
 import { buildTestApp } from '../helper.js'
+import { freePort, httpCall } from '../support/server-process.js'
 
 interface Sample { name: string, labels: Record<string, string>, value: number }
 
@@ -115,4 +116,17 @@ t.test('scrapes are never rate limited', async (t) => {
   const statuses = []
   for (let i = 0; i < 3; i++) statuses.push((await limited.app.inject({ method: 'GET', url: '/metrics' })).statusCode)
   t.same(statuses, [200, 200, 200])
+})
+
+t.test('METRICS_PORT serves /metrics on its own port only, and closes it with the app', async (t) => {
+  const port = await freePort()
+  const separate = await buildTestApp(t, { env: { METRICS_PORT: String(port), HOST: '127.0.0.1' } })
+  t.equal((await separate.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404, 'not on the API port')
+  const scraped = await httpCall(`http://127.0.0.1:${port}/metrics`)
+  t.equal(scraped.status, 200)
+  t.match(scraped.headers['content-type'], /^text\/plain/)
+  t.ok(parseExposition(scraped.body).types.has('http_request_duration_seconds'), 'the same registry')
+  t.equal((await httpCall(`http://127.0.0.1:${port}/docs`)).status, 404, 'nothing else is served there')
+  await separate.app.close()
+  await t.rejects(httpCall(`http://127.0.0.1:${port}/metrics`), /ECONNREFUSED/, 'closed with the app')
 })

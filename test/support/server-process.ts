@@ -29,6 +29,8 @@ export interface ServerProcess {
   pid: number
   /** Every JSON log line written so far. */
   logs: () => Array<Record<string, unknown>>
+  /** Everything written to stdout so far (pretty logs are not JSON). */
+  stdout: () => string
   stderr: () => string
   /** Sends a signal (default SIGTERM) and resolves when the process has exited. */
   stop: (signal?: NodeJS.Signals) => Promise<Exit>
@@ -124,6 +126,7 @@ export async function startServer (t: Test, options: StartOptions = {}): Promise
     url,
     pid: child.pid ?? -1,
     logs: () => stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>),
+    stdout: () => stdout,
     stderr: () => stderr,
     exited,
     stop: async (signal = 'SIGTERM') => {
