@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the built service against a bare node:http ceiling, the seed Express stack and pgbench,
- * interleaved round by round (BENCHMARKING.md). Writes bench/results/latest.md and latest.json.
+ * interleaved round by round (bench/README.md, Method). Writes bench/results/latest.md and latest.json.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'

@@ -5,7 +5,7 @@ import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 
-/** Servers on core 0, load generators on core 1 (BENCHMARKING.md: pin every contender alike, or none). */
+/** Servers on core 0, load generators on core 1 (bench/README.md, Method: pin every contender alike, or none). */
 export const SERVER_CORE = 0
 export const LOAD_CORE = 1
 

@@ -1,6 +1,6 @@
 /**
  * Run settings: environment variables, overridden by flags (`npm run bench -- --rounds 2 --seconds 2`).
- * Defaults follow BENCHMARKING.md's method: ≥ 12 interleaved rounds of 3 s after ≥ 3 s of warm-up, -c 50.
+ * Defaults follow the method of bench/README.md: ≥ 12 interleaved rounds of 3 s after ≥ 3 s of warm-up, -c 50.
  */
 export interface BenchSettings {
   rounds: number

@@ -10,7 +10,7 @@ export function median (values: readonly number[]): number {
 
 /**
  * Per-round ratios of one contender to a reference measured in the same round.
- * Machine drift moves both figures of a round together, so the ratio is steadier than either (BENCHMARKING.md).
+ * Machine drift moves both figures of a round together, so the ratio is steadier than either (bench/README.md, Method).
  */
 export function perRoundRatios (contender: readonly number[], reference: readonly number[]): number[] {
   const ratios: number[] = []

@@ -41,7 +41,7 @@ function latencyMs (output: string, percent: number): number {
   return Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN)
 }
 
-/** One wrk burst (-t1: one load thread, BENCHMARKING.md); it cannot pace, so probes stay on autocannon. */
+/** One wrk burst (-t1: one load thread, see bench/README.md, Method); it cannot pace, so probes stay on autocannon. */
 export async function runWrk (baseUrl: string, request: LoadRequest, settings: LoadSettings, pinToCore?: number): Promise<LoadFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-wrk-'))
   try {
