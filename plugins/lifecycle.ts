@@ -22,6 +22,13 @@ async function lifecyclePlugin (fastify: FastifyInstance) {
   fastify.decorate('lifecycle', lifecycle)
   // close() without a prior signal (tests, embedding) is a shutdown too.
   fastify.addHook('preClose', async () => { lifecycle.beginShutdown() })
+  // Once shutdown began, every response tells its keep-alive client not to reuse the connection, and Node closes
+  // it as soon as the response is flushed: clients reconnect to another replica, and close() is not left
+  // waiting for keep-alive sockets until their idle timeout (src/shutdown.ts).
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (shuttingDown) reply.header('connection', 'close')
+    done(null, payload)
+  })
 }
 
 export default fp(lifecyclePlugin, { name: 'lifecycle' })

@@ -2,6 +2,7 @@ import module from 'node:module'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, type Config } from './config.js'
 import { readConfiguration } from './environment.js'
+import { drainAndClose } from './shutdown.js'
 
 // Node ≥ 22.1 keeps the compiled code of every module loaded from here on (in the OS temp dir), so a restart
 // skips most of the compilation: ~10 % less CPU to ready on Node 24 (docs/operations.md, "Boot"). The app is
@@ -31,10 +32,8 @@ const app = await buildApp(config).catch((error: unknown) => {
 closeWithGrace({ delay: config.shutdownTimeoutMs, logger: app.log }, async ({ signal, err }) => {
   if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
   app.log.info({ signal }, 'shutdown begins: readiness now 503')
-  app.lifecycle.beginShutdown()
-  // Give the load balancer time to see readiness fail before the listener closes (Kubernetes: or a preStop sleep).
-  if (config.shutdownDrainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainDelayMs))
-  await app.close()
+  // The drain delay gives the load balancer time to see readiness fail before the listener closes.
+  await drainAndClose(app, config.shutdownDrainDelayMs)
   app.log.info('shutdown complete')
 })
 
