@@ -93,24 +93,24 @@ t.test('rolling deploy under keep-alive load: the old replica drains while a new
 
   // The balancer: sends to the old replica while its readiness is 200, as endpoints do, then to the new one.
   let target = old
-  let running = true
+  const load = { running: true }
   const outcomes: Outcome[] = []
   const watcher = (async () => {
-    while (running && target === old) {
+    while (load.running && target === old) {
       const ready = await httpCall(`${old.url}/health/ready`).catch(() => undefined)
       if (ready?.status !== 200) target = next
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
   })()
   const clients = Array.from({ length: 20 }, async () => {
-    while (running) outcomes.push(await viaAgent(agent, `${target.url}${LIST_PATH}`))
+    while (load.running) outcomes.push(await viaAgent(agent, `${target.url}${LIST_PATH}`))
   })
 
   while (outcomes.length < 200) await new Promise((resolve) => setTimeout(resolve, 20))
   const exit = await old.stop('SIGTERM')
   const servedAtSwitch = outcomes.length
   while (outcomes.length < servedAtSwitch + 200) await new Promise((resolve) => setTimeout(resolve, 20))
-  running = false
+  load.running = false
   await Promise.all([watcher, ...clients])
 
   t.equal(target, next, 'traffic moved to the new replica')
