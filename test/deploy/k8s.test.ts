@@ -103,7 +103,7 @@ t.test('/metrics and /docs are not reachable through the Service', { skip: kubec
     t.same(targets, [containerPort(api, 'http')], `${service.metadata.name} targets the http port only`)
     t.notOk(service.spec?.ports?.some((port) => port.port === metricsPort || port.targetPort === 'metrics'), 'no Service carries the metrics port')
   }
-  t.equal(podEnv.DOCS_ENABLED, 'false')
+  t.equal(podEnv.DOCS_ENABLED, 'false', 'DOCS_ENABLED is "false"')
   t.equal(loadConfig(podEnv).docsEnabled, false, '/docs and /docs/json are not registered')
 })
 
