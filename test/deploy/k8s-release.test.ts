@@ -58,7 +58,7 @@ t.test('the Job and the Deployment run the image the release pins in images:', {
   const pinned = `${entry?.newName ?? entry?.name ?? '?'}${entry?.digest === undefined ? `:${entry?.newTag ?? '?'}` : `@${entry.digest}`}`
   const { app, migrate } = await renderRelease()
   const rendered = containers([...app, ...migrate])
-  t.same(rendered.map(({ owner }) => owner.kind).sort(), ['Deployment', 'Job'])
+  t.same(rendered.map(({ owner }) => owner.kind).sort(), ['Deployment', 'Job'], 'one Deployment, one Job')
   for (const { owner, container } of rendered) t.equal(container.image, pinned, `${owner.kind} ${container.name} runs ${pinned}`)
 })
 
