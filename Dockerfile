@@ -2,7 +2,8 @@
 # Two stages: the build stage has the dev dependencies (TypeScript) and compiles to dist/;
 # the runtime stage has production dependencies and dist/ only, and runs as a non-root user.
 
-ARG NODE_VERSION=20.19
+# The exact version of .nvmrc (test/deploy/dockerfile.test.ts keeps them equal): the image runs what CI tested.
+ARG NODE_VERSION=24.21.0
 # Debian slim rather than Alpine: argon2 and PGlite ship prebuilt binaries for glibc first.
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app

@@ -1,6 +1,6 @@
 /**
  * Applies pending migrations and exits: 0 when the schema is current, 1 otherwise.
- * Kubernetes runs it as a Job before a rollout (deploy/k8s/migrate-job.yaml), so replicas boot with
+ * Kubernetes runs it as a Job before a rollout (deploy/k8s/migrate/job.yaml), so replicas boot with
  * MIGRATE_ON_START=false and never race each other over the schema.
  */
 import { basename } from 'node:path'

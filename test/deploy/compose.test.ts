@@ -4,6 +4,7 @@ import { parse } from 'yaml'
 import { loadConfig } from '../../src/config.js'
 
 interface ComposeService {
+  profiles?: string[]
   image?: string
   build?: { context: string, dockerfile: string }
   environment?: Record<string, string>
@@ -15,7 +16,8 @@ interface ComposeService {
 interface Compose { services: Record<string, ComposeService> }
 
 const ROOT = new URL('../../', import.meta.url)
-const compose = parse(await readFile(new URL('docker-compose.yml', ROOT), 'utf8')) as Compose
+const composeText = await readFile(new URL('docker-compose.yml', ROOT), 'utf8')
+const compose = parse(composeText) as Compose
 const service = (name: string): ComposeService => {
   const found = compose.services[name]
   if (found === undefined) throw new Error(`docker-compose.yml has no service "${name}"`)
@@ -84,4 +86,45 @@ t.test('docker waits longer than the graceful shutdown before killing the API', 
   const grace = /^(\d+)s$/.exec(service('api').stop_grace_period ?? '')
   t.ok(grace !== null, 'stop_grace_period is in seconds')
   t.ok(Number(grace?.[1]) * 1000 > config.shutdownTimeoutMs + config.shutdownDrainDelayMs)
+})
+
+const names = (profile: string | undefined) => Object.keys(compose.services)
+  .filter((name) => profile === undefined ? service(name).profiles === undefined : service(name).profiles?.includes(profile) === true)
+
+t.test('the production services publish nothing but the API', async (t) => {
+  t.same(names(undefined).sort(), ['api', 'postgres', 'redis'], 'no profile: started by a plain `docker compose up`')
+  for (const name of names(undefined)) t.same(service(name).ports, name === 'api' ? ['3000:3000'] : undefined, `${name} ports`)
+})
+
+t.test('the dev profile publishes PostgreSQL and Redis on the loopback interface only', async (t) => {
+  t.same(names('dev').sort(), ['postgres-dev', 'redis-dev'])
+  const expected = { 'postgres-dev': { image: 'postgres', container: '5432' }, 'redis-dev': { image: 'redis', container: '6379' } }
+  for (const [name, { image, container }] of Object.entries(expected)) {
+    const dev = service(name)
+    t.same(dev.profiles, ['dev'], `${name} runs only with --profile dev`)
+    t.equal(dev.image, service(image).image, `${name} runs the production stack's ${image} image`)
+    t.equal(dev.ports?.length, 1, `${name} publishes one port`)
+    const [address, hostPort, containerPort] = (dev.ports?.[0] ?? '').split(':')
+    t.equal(address, '127.0.0.1', `${name} is bound to 127.0.0.1`)
+    t.equal(containerPort, container, `${name} publishes its server's port`)
+    t.not(hostPort, container, `${name} leaves ${container} to a locally installed server`)
+  }
+})
+
+t.test('the header\'s dev command starts the dev services and its URLs reach them', async (t) => {
+  const header = composeText.split('\n').filter((line) => line.startsWith('#')).join('\n')
+  const command = /docker compose --profile dev up -d ([\w -]+)$/m.exec(header)
+  t.ok(command !== null, 'the header shows `docker compose --profile dev up -d …`')
+  t.same(command?.[1]?.trim().split(/\s+/).sort(), names('dev').sort(), 'it names exactly the dev services')
+  const urls = /DATABASE_URL=(\S+) REDIS_URL=(\S+) npm run dev/.exec(header)
+  const database = new URL(urls?.[1] ?? 'invalid:')
+  const redis = new URL(urls?.[2] ?? 'invalid:')
+  const postgresDev = service('postgres-dev')
+  t.equal(`${database.hostname}:${database.port}`, postgresDev.ports?.[0]?.split(':').slice(0, 2).join(':'), 'DATABASE_URL reaches postgres-dev')
+  t.equal(`${redis.hostname}:${redis.port}`, service('redis-dev').ports?.[0]?.split(':').slice(0, 2).join(':'), 'REDIS_URL reaches redis-dev')
+  const env = postgresDev.environment ?? {}
+  t.same([database.username, database.password, database.pathname.slice(1)], [env.POSTGRES_USER, env.POSTGRES_PASSWORD, env.POSTGRES_DB],
+    'DATABASE_URL carries postgres-dev\'s user, password and database')
+  const config = loadConfig({ DATABASE_URL: database.href, REDIS_URL: redis.href })
+  t.ok(config.database.url !== undefined && config.redis.url !== undefined, 'the app accepts both URLs')
 })

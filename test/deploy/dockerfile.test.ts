@@ -10,6 +10,7 @@ const text = await readFile(new URL('Dockerfile', ROOT), 'utf8')
 const dockerignore = (await readFile(new URL('.dockerignore', ROOT), 'utf8')).split('\n').map((line) => line.trim())
   .filter((line) => line !== '' && !line.startsWith('#'))
 const packageJson = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { scripts: Record<string, string> }
+const nvmrc = (await readFile(new URL('.nvmrc', ROOT), 'utf8')).trim()
 const tsconfigBuild = JSON.parse(await readFile(new URL('tsconfig.build.json', ROOT), 'utf8')) as { include: string[] }
 
 /** Stages and their instructions; continuation lines joined, comments dropped. */
@@ -42,6 +43,15 @@ t.test('the image is built in one stage and runs from another', async (t) => {
   t.ok(all(runtime, 'RUN').some((run) => /npm ci --omit=dev/.test(run)), 'runtime installs production dependencies only')
   t.ok(all(runtime, 'COPY').some((copy) => copy.startsWith(`--from=${build?.name ?? '?'} `) && copy.includes('/app/dist')),
     'runtime takes the compiled dist/ from the build stage')
+})
+
+t.test('every stage runs the Node version of .nvmrc on Debian slim', async (t) => {
+  // ARG lines before the first FROM are outside any stage, so the parser above does not see them.
+  const defaults = [...text.matchAll(/^ARG\s+NODE_VERSION=(\S+)\s*$/gm)].map((match) => match[1])
+  t.same(defaults, [nvmrc], `one ARG NODE_VERSION, defaulting to .nvmrc's ${nvmrc}`)
+  t.match(nvmrc, /^\d+\.\d+\.\d+$/, '.nvmrc names an exact version')
+  // eslint-disable-next-line no-template-curly-in-string -- Docker's ${…}, expanded by the build, not by JavaScript
+  for (const stage of stages) t.equal(stage.from, 'node:${NODE_VERSION}-bookworm-slim', `${stage.name ?? '?'} is built FROM the pinned version`)
 })
 
 t.test('the build stage copies every directory the build compiles', async (t) => {

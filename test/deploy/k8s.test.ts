@@ -1,102 +1,43 @@
 import { access, readdir, readFile } from 'node:fs/promises'
 import t from 'tap'
-import { parseAllDocuments } from 'yaml'
+import { parse } from 'yaml'
 import { EnvSchema, loadConfig } from '../../src/config.js'
 import { buildTestApp } from '../helper.js'
-
-interface Probe { httpGet: { path: string, port: string | number }, periodSeconds?: number, failureThreshold?: number }
-interface Container {
-  name: string
-  image: string
-  command?: string[]
-  ports?: Array<{ name: string, containerPort: number }>
-  envFrom?: Array<{ configMapRef?: { name: string }, secretRef?: { name: string } }>
-  resources?: { requests?: Record<string, string>, limits?: Record<string, string> }
-  startupProbe?: Probe
-  readinessProbe?: Probe
-  livenessProbe?: Probe
-  lifecycle?: { preStop?: { exec?: { command: string[] } } }
-  securityContext?: { allowPrivilegeEscalation?: boolean, readOnlyRootFilesystem?: boolean, capabilities?: { drop?: string[] } }
-  volumeMounts?: Array<{ name: string, mountPath: string }>
-}
-interface PodSpec {
-  terminationGracePeriodSeconds?: number
-  securityContext?: { runAsNonRoot?: boolean, runAsUser?: number }
-  containers: Container[]
-  volumes?: Array<{ name: string, emptyDir?: Record<string, unknown> }>
-}
-interface Manifest {
-  apiVersion: string
-  kind: string
-  metadata: { name: string, labels?: Record<string, string> }
-  data?: Record<string, string>
-  stringData?: Record<string, string>
-  spec?: {
-    replicas?: number
-    selector?: { matchLabels?: Record<string, string> } & Record<string, string>
-    template?: { metadata: { labels: Record<string, string> }, spec: PodSpec }
-    ports?: Array<{ name: string, port: number, targetPort: string | number }>
-    scaleTargetRef?: { apiVersion: string, kind: string, name: string }
-    minReplicas?: number
-    maxReplicas?: number
-    maxUnavailable?: number
-    minAvailable?: number
-  }
-  resources?: string[]
-}
+import { containers, effectiveEnv, one, podSpec, readManifests, type Container, type Manifest } from '../support/k8s-manifest.js'
+import { kubectlSkip, renderRelease } from '../support/kustomize.js'
 
 const DIR = new URL('../../deploy/k8s/', import.meta.url)
-/** Files kustomization.yaml leaves out on purpose (see its header and docs/operations.md). */
-const APPLIED_SEPARATELY = ['kustomization.yaml', 'secret.example.yaml', 'migrate-job.yaml']
+/** The example Secret stands in for the real one (created from a secret store, never applied from the repository). */
+const exampleSecret = one(await readManifests(new URL('secret.example.yaml', DIR)), 'Secret')
 
-const files = (await readdir(DIR)).filter((file) => /\.ya?ml$/.test(file)).sort()
-const manifests: Array<Manifest & { file: string }> = []
-for (const file of files) {
-  for (const document of parseAllDocuments(await readFile(new URL(file, DIR), 'utf8'))) {
-    if (document.errors.length > 0) throw new Error(`${file}: ${document.errors.map((error) => error.message).join('; ')}`)
-    manifests.push({ ...(document.toJS() as Manifest), file })
+/** The rendered app, with the example Secret beside it so that envFrom resolves as in a cluster. */
+async function release () {
+  const { app, migrate } = await renderRelease()
+  const deployment = one(app, 'Deployment')
+  const api = podSpec(deployment).containers[0] as Container
+  const jobContainer = podSpec(one(migrate, 'Job')).containers[0] as Container
+  const podEnv = effectiveEnv(api, [...app, exampleSecret])
+  return { app, migrate, deployment, pod: podSpec(deployment), api, jobContainer, podEnv, configMap: one(app, 'ConfigMap') }
+}
+
+const containerPort = (api: Container, port: string | number) =>
+  typeof port === 'number' ? port : api.ports?.find((p) => p.name === port)?.containerPort
+
+t.test('every file in deploy/k8s belongs to its directory\'s kustomization, except the example Secret', async (t) => {
+  t.same((await readdir(DIR)).sort(), ['app', 'migrate', 'release', 'secret.example.yaml'])
+  for (const dir of ['app', 'migrate', 'release']) {
+    const kustomization = parse(await readFile(new URL(`${dir}/kustomization.yaml`, DIR), 'utf8')) as
+      { resources?: string[], components?: string[], configMapGenerator?: Array<{ envs?: string[] }> }
+    const used = [...(kustomization.resources ?? []), ...(kustomization.configMapGenerator ?? []).flatMap((g) => g.envs ?? [])]
+    const files = (await readdir(new URL(`${dir}/`, DIR))).filter((file) => file !== 'kustomization.yaml')
+    t.same(used.sort(), files.sort(), `${dir}: every file is used, every used file exists`)
+    if (dir !== 'release') t.same(kustomization.components, ['../release'], `${dir}: image and config come from ../release`)
   }
-}
-
-function one (kind: string): Manifest {
-  const found = manifests.filter((manifest) => manifest.kind === kind)
-  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`)
-  return found[0] as Manifest
-}
-
-const deployment = one('Deployment')
-const pod = deployment.spec?.template?.spec as PodSpec
-const api = pod.containers[0] as Container
-const configMap = one('ConfigMap')
-const secret = one('Secret')
-const job = one('Job')
-const jobContainer = job.spec?.template?.spec.containers[0] as Container
-/** The environment a replica boots with: the ConfigMap plus the (example) Secret, as envFrom merges them. */
-const podEnv = { ...configMap.data, ...secret.stringData }
-
-const containerPort = (port: string | number) => typeof port === 'number' ? port : api.ports?.find((p) => p.name === port)?.containerPort
-const preStopSleepSeconds = () => {
-  const command = api.lifecycle?.preStop?.exec?.command ?? []
-  return command[0] === 'sleep' ? Number(command[1]) : Number.NaN
-}
-
-t.test('every manifest parses and names its kind, apiVersion and name', async (t) => {
-  t.ok(manifests.length >= 8)
-  for (const manifest of manifests) {
-    // A Kustomization is read by kubectl, not sent to the API server: it has no object name.
-    const named = manifest.kind === 'Kustomization' || (manifest.metadata as Manifest['metadata'] | undefined)?.name !== undefined
-    t.ok(manifest.kind !== undefined && manifest.apiVersion !== undefined && named, manifest.file)
-  }
+  t.match(exampleSecret.stringData?.JWT_SECRET, /CHANGE-ME/, 'the example secret is visibly a placeholder')
 })
 
-t.test('kustomization applies every manifest except the ones applied separately', async (t) => {
-  const kustomization = one('Kustomization')
-  const expected = files.filter((file) => !APPLIED_SEPARATELY.includes(file))
-  t.same([...(kustomization.resources ?? [])].sort(), expected)
-  for (const file of APPLIED_SEPARATELY) await t.resolves(access(new URL(file, DIR)), `${file} exists`)
-})
-
-t.test('probes point at the app\'s real health routes on its listening port', async (t) => {
+t.test('probes point at the app\'s real health routes on its listening port', { skip: kubectlSkip }, async (t) => {
+  const { api, podEnv } = await release()
   const { app } = await buildTestApp(t)
   const probes = { startupProbe: api.startupProbe, readinessProbe: api.readinessProbe, livenessProbe: api.livenessProbe }
   for (const [name, probe] of Object.entries(probes)) {
@@ -104,49 +45,73 @@ t.test('probes point at the app\'s real health routes on its listening port', as
     const path = probe?.httpGet.path ?? ''
     t.ok(app.hasRoute({ method: 'GET', url: path }), `${name} path ${path} is a route`)
     t.equal((await app.inject({ method: 'GET', url: path })).statusCode, 200, `${name} answers 200 on a healthy app`)
-    t.equal(containerPort(probe?.httpGet.port ?? ''), loadConfig(podEnv).port, `${name} port is the one the app listens on`)
+    t.equal(containerPort(api, probe?.httpGet.port ?? ''), loadConfig(podEnv).port, `${name} port is the one the app listens on`)
   }
   t.equal(api.livenessProbe?.httpGet.path, '/health/live', 'liveness checks no dependency')
   t.equal(api.readinessProbe?.httpGet.path, '/health/ready', 'readiness checks the database')
 })
 
-t.test('the container port is the app\'s PORT, default included', async (t) => {
-  t.equal(api.ports?.[0]?.containerPort, Number(configMap.data?.PORT ?? EnvSchema.properties.PORT.default))
-  t.equal(api.ports?.[0]?.containerPort, EnvSchema.properties.PORT.default)
+t.test('the http container port is the app\'s PORT, default included', { skip: kubectlSkip }, async (t) => {
+  const { api, podEnv } = await release()
+  t.equal(containerPort(api, 'http'), Number(podEnv.PORT ?? EnvSchema.properties.PORT.default))
+  t.equal(containerPort(api, 'http'), EnvSchema.properties.PORT.default)
 })
 
-t.test('kubernetes waits for the whole graceful shutdown before killing a pod', async (t) => {
+t.test('kubernetes waits for the whole graceful shutdown before killing a pod', { skip: kubectlSkip }, async (t) => {
+  const { api, pod, podEnv } = await release()
   const config = loadConfig(podEnv)
-  const sleep = preStopSleepSeconds()
+  const command = api.lifecycle?.preStop?.exec?.command ?? []
+  const sleep = command[0] === 'sleep' ? Number(command[1]) : Number.NaN
   t.ok(sleep > 0, 'preStop sleeps so endpoints are removed before the server drains')
   const budgetSeconds = sleep + (config.shutdownDrainDelayMs + config.shutdownTimeoutMs) / 1000
   t.ok((pod.terminationGracePeriodSeconds ?? 30) > budgetSeconds,
     `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds ?? 30} > ${budgetSeconds}`)
 })
 
-t.test('replicas boot without migrating; the migration Job does it with the same image and environment', async (t) => {
-  t.equal(configMap.data?.MIGRATE_ON_START, 'false')
+t.test('replicas boot without migrating; the migration Job does it with the same environment', { skip: kubectlSkip }, async (t) => {
+  const { api, jobContainer, podEnv } = await release()
+  t.equal(podEnv.MIGRATE_ON_START, 'false')
   t.equal(loadConfig(podEnv).database.migrateOnStart, false)
-  t.equal(jobContainer.image, api.image)
   t.same(jobContainer.envFrom, api.envFrom)
   const script = jobContainer.command?.[1] ?? ''
   t.same(jobContainer.command, ['node', 'dist/scripts/migrate.js'])
   await t.resolves(access(new URL(`../../${script.replace(/^dist\//, '').replace(/\.js$/, '.ts')}`, import.meta.url)), 'its source exists')
 })
 
-t.test('configuration comes from the ConfigMap and the Secret and boots a production config', async (t) => {
-  t.same(api.envFrom, [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }])
+t.test('configuration comes from the ConfigMap and the Secret and boots a production config', { skip: kubectlSkip }, async (t) => {
+  const { api, configMap, podEnv } = await release()
+  t.same(api.envFrom, [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: exampleSecret.metadata.name } }])
   const config = loadConfig(podEnv)
   t.equal(config.isProduction, true)
   t.ok(config.database.url !== undefined && config.redis.url !== undefined, 'shared PostgreSQL and Redis: replicas share rate limits and cache')
   for (const key of ['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL']) t.notOk(key in (configMap.data ?? {}), `${key} is not in the ConfigMap`)
-  t.match(secret.stringData?.JWT_SECRET, /CHANGE-ME/, 'the example secret is visibly a placeholder')
 })
 
-t.test('the container is locked down', async (t) => {
+t.test('/metrics and /docs are not reachable through the Service', { skip: kubectlSkip }, async (t) => {
+  const { app, deployment, api, podEnv } = await release()
+  const metricsPort = Number(podEnv.METRICS_PORT)
+  t.ok(Number.isInteger(metricsPort) && metricsPort !== loadConfig(podEnv).port, 'METRICS_PORT is set, apart from PORT')
+  t.equal(containerPort(api, 'metrics'), metricsPort, 'the container port named metrics is METRICS_PORT')
+  const annotations = deployment.spec?.template?.metadata.annotations ?? {}
+  t.equal(annotations['prometheus.io/scrape'], 'true')
+  t.equal(Number(annotations['prometheus.io/port']), metricsPort, 'Prometheus scrapes the metrics port')
+  t.equal(annotations['prometheus.io/path'], '/metrics')
+  const services = app.filter((manifest: Manifest) => manifest.kind === 'Service')
+  t.ok(services.length > 0)
+  for (const service of services) {
+    const targets = (service.spec?.ports ?? []).map((port) => containerPort(api, port.targetPort))
+    t.same(targets, [containerPort(api, 'http')], `${service.metadata.name} targets the http port only`)
+    t.notOk(service.spec?.ports?.some((port) => port.port === metricsPort || port.targetPort === 'metrics'), 'no Service carries the metrics port')
+  }
+  t.equal(podEnv.DOCS_ENABLED, 'false', 'DOCS_ENABLED is "false"')
+  t.equal(loadConfig(podEnv).docsEnabled, false, '/docs and /docs/json are not registered')
+})
+
+t.test('the containers are locked down', { skip: kubectlSkip }, async (t) => {
+  const { app, migrate, api, pod } = await release()
   t.equal(pod.securityContext?.runAsNonRoot, true)
   t.not(pod.securityContext?.runAsUser, 0)
-  for (const container of [api, jobContainer]) {
+  for (const { container } of containers([...app, ...migrate])) {
     t.equal(container.securityContext?.readOnlyRootFilesystem, true, `${container.name}: read-only root`)
     t.equal(container.securityContext?.allowPrivilegeEscalation, false, `${container.name}: no privilege escalation`)
     t.same(container.securityContext?.capabilities?.drop, ['ALL'], `${container.name}: no capabilities`)
@@ -157,25 +122,24 @@ t.test('the container is locked down', async (t) => {
   t.ok(pod.volumes?.some((volume) => volume.name === tmp?.name && volume.emptyDir !== undefined), '/tmp is a writable emptyDir')
 })
 
-t.test('service, autoscaler and disruption budget all target the deployment\'s pods', async (t) => {
+t.test('service, autoscaler and disruption budget all target the deployment\'s pods', { skip: kubectlSkip }, async (t) => {
+  const { app, deployment } = await release()
   const labels = deployment.spec?.template?.metadata.labels ?? {}
   const selects = (selector: Record<string, string> | undefined) =>
     selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value)
-  const service = one('Service')
   t.ok(selects(deployment.spec?.selector?.matchLabels), 'deployment selector matches its template')
-  t.ok(selects(service.spec?.selector as Record<string, string>), 'service selects the pods')
-  t.equal(containerPort(service.spec?.ports?.[0]?.targetPort ?? ''), api.ports?.[0]?.containerPort)
-  const pdb = one('PodDisruptionBudget')
+  t.ok(selects(one(app, 'Service').spec?.selector as Record<string, string>), 'service selects the pods')
+  const pdb = one(app, 'PodDisruptionBudget')
   t.ok(selects(pdb.spec?.selector?.matchLabels), 'PDB selects the pods')
-  const hpa = one('HorizontalPodAutoscaler')
-  t.equal(hpa.apiVersion, 'autoscaling/v2')
+  const hpa = one(app, 'HorizontalPodAutoscaler')
   t.same(hpa.spec?.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name })
   t.ok((hpa.spec?.minReplicas ?? 1) > (pdb.spec?.maxUnavailable ?? 0), 'a drain always leaves a replica serving')
 })
 
-t.test('the largest scale-out stays within PostgreSQL\'s default connection limit', async (t) => {
-  const hpa = one('HorizontalPodAutoscaler')
+t.test('the largest scale-out stays within PostgreSQL\'s default connection limit', { skip: kubectlSkip }, async (t) => {
+  const { app, podEnv } = await release()
   const POSTGRES_DEFAULT_MAX_CONNECTIONS = 100
   // Leave room for the migration Job, psql sessions and superuser-reserved slots.
-  t.ok((hpa.spec?.maxReplicas ?? 0) * loadConfig(podEnv).database.poolMax <= POSTGRES_DEFAULT_MAX_CONNECTIONS - 10)
+  const maxReplicas = one(app, 'HorizontalPodAutoscaler').spec?.maxReplicas ?? 0
+  t.ok(maxReplicas * loadConfig(podEnv).database.poolMax <= POSTGRES_DEFAULT_MAX_CONNECTIONS - 10)
 })
