@@ -3,6 +3,7 @@ import fastifyRedis from '@fastify/redis'
 import type { FastifyInstance } from 'fastify'
 import { memoryCache } from '../src/cache/memory.js'
 import { REDIS_CLIENT_OPTIONS, redisCache } from '../src/cache/redis.js'
+import { watchRedis } from '../src/cache/redis-watchdog.js'
 import type { Cache } from '../src/cache/types.js'
 
 declare module 'fastify' {
@@ -26,7 +27,10 @@ async function cachePlugin (fastify: FastifyInstance) {
   })
   // ioredis emits 'error' on every failed reconnect; log it rather than crash, and rely on its reconnection.
   fastify.redis.on('error', (error: Error) => { fastify.log.warn({ err: error }, 'redis connection error') })
-  fastify.decorate('cache', redisCache(fastify.redis, cacheTtlSeconds, fastify.log))
+  const watchdog = watchRedis(fastify.redis, fastify.log)
+  // Before @fastify/redis quits the client: a check must not find it closing and "reconnect" it.
+  fastify.addHook('preClose', async () => { watchdog.stop() })
+  fastify.decorate('cache', redisCache(fastify.redis, cacheTtlSeconds, fastify.log, watchdog))
 }
 
 export default fp(cachePlugin, { name: 'cache', dependencies: ['config'] })

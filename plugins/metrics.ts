@@ -48,10 +48,19 @@ function registerDatabasePool (fastify: FastifyInstance, registry: Registry) {
 }
 
 function registerCache (fastify: FastifyInstance, registry: Registry) {
+  // 0 while the circuit is open: commands fail fast and reads go to the database.
+  new Gauge({ // eslint-disable-line no-new
+    name: 'cache_connected',
+    help: '1 when the cache store is connected, 0 while it is down and requests bypass it',
+    labelNames: ['backend'] as const,
+    registers: [registry],
+    collect () { this.set({ backend: fastify.cache.kind }, fastify.cache.connected() ? 1 : 0) }
+  })
   const counters = [
     ['cache_hits_total', 'Cache lookups answered from the cache', 'hits'],
     ['cache_misses_total', 'Cache lookups that found nothing (errors included)', 'misses'],
-    ['cache_errors_total', 'Cache operations that failed and were treated as a miss', 'errors']
+    ['cache_errors_total', 'Cache operations that failed and were treated as a miss', 'errors'],
+    ['cache_forced_reconnects_total', 'Connections to the cache dropped because it stopped answering (circuit opened)', 'forcedReconnects']
   ] as const
   for (const [name, help, field] of counters) {
     // The cache keeps cumulative totals; the counter mirrors them at scrape time.

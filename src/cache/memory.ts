@@ -8,7 +8,7 @@ export const MEMORY_CACHE_MAX_ENTRIES = 10_000
 export function memoryCache (defaultTtlSeconds: number): Cache {
   // Values are stored serialized, like in Redis, so a caller can never mutate a cached object.
   const store = new LRUCache<string, string>({ max: MEMORY_CACHE_MAX_ENTRIES, ttl: defaultTtlSeconds * 1000 })
-  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 }
+  const stats: CacheStats = { hits: 0, misses: 0, errors: 0, forcedReconnects: 0 }
   return {
     kind: 'memory',
     stats,
@@ -45,6 +45,7 @@ export function memoryCache (defaultTtlSeconds: number): Cache {
     async invalidateVersion (key: string, version: number, ttlSeconds = defaultTtlSeconds): Promise<void> {
       if (mayInvalidate(store.get(key), version)) store.set(key, encodeVersioned(version), { ttl: ttlSeconds * 1000 })
     },
+    connected: () => true,
     async ping (): Promise<boolean> {
       return true
     }

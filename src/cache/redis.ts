@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Cache, CacheStats } from './types.js'
+import type { RedisWatchdog } from './redis-watchdog.js'
 import { decodeVersioned, FILL_VERSION_LUA, INVALIDATE_VERSION_LUA } from './versioned.js'
 
 /**
@@ -22,10 +23,16 @@ export const REDIS_CLIENT_OPTIONS = {
 /** INCR and, on the first increment only, EXPIRE, in one atomic step (a fixed window that later hits do not extend). */
 const INCR_WITH_WINDOW = "local count = redis.call('INCR', KEYS[1]) if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return count"
 
-export function redisCache (client: Redis, defaultTtlSeconds: number, log: FastifyBaseLogger): Cache {
-  const stats: CacheStats = { hits: 0, misses: 0, errors: 0 }
+export function redisCache (client: Redis, defaultTtlSeconds: number, log: FastifyBaseLogger, watchdog?: RedisWatchdog): Cache {
+  const counters = { hits: 0, misses: 0, errors: 0 }
+  const stats: CacheStats = {
+    get hits () { return counters.hits },
+    get misses () { return counters.misses },
+    get errors () { return counters.errors },
+    get forcedReconnects () { return watchdog?.forcedReconnects ?? 0 }
+  }
   const failed = (operation: string, error: unknown) => {
-    stats.errors++
+    counters.errors++
     log.warn({ err: error, operation }, 'cache unavailable; treating as a miss')
   }
   /** The raw stored string, or undefined on a miss or a failure (a failure counts as a miss). */
@@ -38,8 +45,8 @@ export function redisCache (client: Redis, defaultTtlSeconds: number, log: Fasti
     }
   }
   const parseHit = <T>(json: string | undefined): T | undefined => {
-    if (json === undefined || json === '') { stats.misses++; return undefined }
-    stats.hits++
+    if (json === undefined || json === '') { counters.misses++; return undefined }
+    counters.hits++
     return JSON.parse(json) as T
   }
   const runScript = async (operation: string, script: string, key: string, ...args: Array<string | number>) => {
@@ -89,6 +96,7 @@ export function redisCache (client: Redis, defaultTtlSeconds: number, log: Fasti
     async invalidateVersion (key: string, version: number, ttlSeconds = defaultTtlSeconds): Promise<void> {
       await runScript('invalidateVersion', INVALIDATE_VERSION_LUA, key, version, ttlSeconds)
     },
+    connected: () => client.status === 'ready',
     async ping (): Promise<boolean> {
       try {
         return (await client.ping()) === 'PONG'

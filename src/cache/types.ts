@@ -2,6 +2,8 @@ export interface CacheStats {
   hits: number
   misses: number
   errors: number
+  /** Connections to the store dropped because it stopped answering (src/cache/redis-watchdog.ts). */
+  forcedReconnects: number
 }
 
 /** A JSON value store with TTLs; a failure is a miss, never an error for the caller. */
@@ -23,6 +25,8 @@ export interface Cache {
   getVersioned<T>(key: string): Promise<T | undefined>
   fillVersion(key: string, value: unknown, version: number, ttlSeconds?: number): Promise<void>
   invalidateVersion(key: string, version: number, ttlSeconds?: number): Promise<void>
+  /** Whether the store's connection is up right now, without a round trip (metrics read it at scrape time). */
+  connected(): boolean
   /** Round-trip check for readiness: true when the store answers. */
   ping(): Promise<boolean>
   readonly stats: Readonly<CacheStats>

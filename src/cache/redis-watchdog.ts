@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis'
+import type { FastifyBaseLogger } from 'fastify'
+
+/** How often the connection is checked, and how long a PING may take before the connection counts as dead. */
+export const WATCHDOG_INTERVAL_MS = 1000
+export const WATCHDOG_PING_TIMEOUT_MS = 500
+/** A connection attempt that has not become ready by then (its handshake may be black-holed) is started anew. */
+export const STUCK_CONNECTING_MS = 3000
+
+export interface RedisWatchdog {
+  /** Connections the watchdog dropped because Redis stopped answering on them. */
+  readonly forcedReconnects: number
+  stop (): void
+}
+
+/**
+ * The circuit breaker in front of Redis. A Redis that refuses connections costs nothing: ioredis knows it is
+ * disconnected and, with the offline queue off, fails every command at once. A Redis that stops answering
+ * (packets dropped, no reset) leaves the connection looking healthy, and every command waits for its timeout
+ * for as long as the silence lasts (docs/library-defaults.md). This turns silence into "disconnected": when a
+ * PING on a ready connection times out, or an attempt hangs before ready, the connection is dropped, so every
+ * command fails fast again while ioredis' reconnection loop probes for recovery (its retryStrategy paces it).
+ * The cache treats those failures as misses; the rate limit skips (plugins/rate-limit.ts).
+ */
+export function watchRedis (client: Redis, log: FastifyBaseLogger): RedisWatchdog {
+  let forcedReconnects = 0
+  let checking = false
+  let statusSince = Date.now()
+  let lastStatus = client.status
+
+  const drop = (reason: string) => {
+    forcedReconnects++
+    log.warn({ reason, status: client.status }, 'redis connection dropped by the watchdog; commands fail fast until it reconnects')
+    client.disconnect(true)
+  }
+
+  const check = async () => {
+    if (client.status !== lastStatus) { lastStatus = client.status; statusSince = Date.now() }
+    if (client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined
+      const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), WATCHDOG_PING_TIMEOUT_MS) })
+      const answer = await Promise.race([client.ping().catch(() => 'error'), timedOut]).finally(() => clearTimeout(timer))
+      if (answer === 'timeout' && client.status === 'ready') drop(`no answer to PING within ${WATCHDOG_PING_TIMEOUT_MS} ms`)
+    } else if ((client.status === 'connect' || client.status === 'connecting') && Date.now() - statusSince > STUCK_CONNECTING_MS) {
+      drop(`not ready after ${STUCK_CONNECTING_MS} ms`)
+      statusSince = Date.now()
+    }
+  }
+
+  const timer = setInterval(() => {
+    // One check at a time: a PING may take up to its timeout, close to the interval.
+    if (checking) return
+    checking = true
+    check().catch((error: unknown) => { log.warn({ err: error }, 'redis watchdog check failed') }).finally(() => { checking = false })
+  }, WATCHDOG_INTERVAL_MS)
+  timer.unref()
+
+  return {
+    get forcedReconnects () { return forcedReconnects },
+    stop () { clearInterval(timer) }
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * A Redis that stops answering (packets dropped, no reset), the way real outages usually look. The clean
+ * refusal of test/process/redis-outage.test.ts is cheap; silence used to cost every cached read 1.5–2 s for as
+ * long as it lasted, while readiness said nothing for a second at a time. Required: no request hangs, a
+ * dependency known to be down is not waited on again (src/cache/redis-watchdog.ts), readiness and metrics say
+ * so within seconds, and everything recovers by itself once Redis answers again.
+ */
+import t from 'tap'
+import { usingRedis } from '../helper.js'
+import { startTcpProxy } from '../support/tcp-proxy.js'
+import { httpCall, serverEnv, startServer } from '../support/server-process.js'
+
+/** Every request must answer within this, even before the silence is detected (three 500 ms command timeouts). */
+const REQUEST_BOUND_MS = 3000
+/** Readiness must report the outage, and then the recovery, within this. */
+const DETECTION_BOUND_MS = 10_000
+
+const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN
+}
+
+t.test('black-holed Redis: reads stay fast once detected, readiness degraded, metrics say so, recovery by itself', { skip: usingRedis ? false : 'needs REDIS_URL (the in-memory cache cannot go silent)' }, async (t) => {
+  const env = await serverEnv(t)
+  const direct = new URL(env.REDIS_URL ?? '')
+  const proxy = await startTcpProxy(Number(direct.port || 6379), direct.hostname)
+  t.teardown(async () => { await proxy.close() })
+  const viaProxy = new URL(direct.toString())
+  viaProxy.hostname = '127.0.0.1'
+  viaProxy.port = String(proxy.port)
+  const admin = { email: `black-hole-admin-${process.pid}@example.test`, password: 'admin password for this test' }
+  const server = await startServer(t, { baseEnv: { ...env, REDIS_URL: viaProxy.toString(), ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } })
+  const json = { 'content-type': 'application/json' }
+  const login = await httpCall(`${server.url}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(admin) })
+  const { accessToken } = JSON.parse(login.body) as { accessToken: string }
+  const created = await httpCall(`${server.url}/v1/products`, {
+    method: 'POST',
+    headers: { ...json, authorization: `Bearer ${accessToken}` },
+    body: JSON.stringify({ sku: `BH-${process.pid}`, name: 'Black hole mug', priceCents: 1200, stock: 5 })
+  })
+  t.equal(created.status, 201)
+  const { id } = JSON.parse(created.body) as { id: string }
+  const read = async () => {
+    const started = Date.now()
+    const response = await httpCall(`${server.url}/v1/products/${id}`, { timeoutMs: REQUEST_BOUND_MS })
+    return { status: response.status, ms: Date.now() - started }
+  }
+  const readiness = async () => JSON.parse((await httpCall(`${server.url}/health/ready`, { timeoutMs: REQUEST_BOUND_MS })).body) as { status: string }
+  const metric = async (name: string) => {
+    const text = (await httpCall(`${server.url}/metrics`)).body
+    return Number(new RegExp(`^${name}\\{backend="redis"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+  }
+
+  t.equal((await read()).status, 200)
+  t.equal(await metric('cache_connected'), 1)
+
+  proxy.inject({ kind: 'black-hole' })
+  // Until the silence is detected, requests wait on command timeouts, but each one still answers, within the bound.
+  let status = 'ok'
+  const detectionStarted = Date.now()
+  while (status !== 'degraded' && Date.now() - detectionStarted < DETECTION_BOUND_MS) {
+    const outcome = await read()
+    t.equal(outcome.status, 200, `served from the database while Redis is silent (${outcome.ms} ms)`)
+    status = (await readiness()).status
+  }
+  t.equal(status, 'degraded', `readiness reports the silent cache (after ${Date.now() - detectionStarted} ms) and stays 200`)
+  t.equal(await metric('cache_connected'), 0, 'the metric shows the cache down')
+  t.ok(await metric('cache_forced_reconnects_total') >= 1, 'the watchdog dropped the silent connection')
+
+  // Known down: no request waits on Redis any more.
+  const after = []
+  for (let i = 0; i < 20; i++) after.push(await read())
+  t.same(after.filter((outcome) => outcome.status !== 200), [], 'every read answered 200')
+  t.ok(median(after.map((outcome) => outcome.ms)) < 450, `reads no longer wait for a 500 ms command timeout (median ${median(after.map((outcome) => outcome.ms))} ms)`)
+
+  proxy.restore()
+  const recoveryStarted = Date.now()
+  while (status !== 'ok' && Date.now() - recoveryStarted < DETECTION_BOUND_MS) {
+    await pause(200)
+    status = (await readiness()).status
+  }
+  t.equal(status, 'ok', `readiness recovered by itself (after ${Date.now() - recoveryStarted} ms), no restart`)
+  t.equal(await metric('cache_connected'), 1)
+  t.equal((await read()).status, 200)
+  t.same(await server.stop(), { code: 0, signal: null }, 'and it still shuts down cleanly')
+})
