@@ -44,6 +44,10 @@ try {
   process.exit(1)
 }
 
+// Written now rather than at exit, so a process that is killed (OOM, SIGKILL after the grace period) still leaves
+// the cache for the next start. Boot-time disk I/O, never on a request path.
+module.flushCompileCache?.()
+
 // What a newcomer needs next, once, where they are looking: the URL to open and how to become an admin.
 const base = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`
 if (config.docsEnabled) app.log.info({ docs: `${base}/docs` }, `Swagger UI: ${base}/docs`)
