@@ -107,6 +107,8 @@ function serviceEnv (port: number): Record<string, string> {
     RATE_LIMIT_MAX: UNLIMITED,
     AUTH_RATE_LIMIT_MAX: UNLIMITED,
     ORDER_RATE_LIMIT_MAX: UNLIMITED,
+    // One customer places every order of a run; its open units would reach the cap within a second.
+    CUSTOMER_MAX_OPEN_UNITS: UNLIMITED,
     CORS_ORIGINS,
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password

@@ -1,7 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Timestamp, Uuid } from './common.js'
 import { PageQueryFields } from './pagination.js'
+import type { OrderCaps } from '../src/config.js'
 
+/**
+ * Hard ceilings: the database CHECK allows 1–1000 units per line, and totals are sized for 50 such lines.
+ * The limits a request meets are the configured caps below them (ORDER_MAX_LINES, ORDER_MAX_UNITS_PER_LINE).
+ */
 export const MAX_ORDER_LINES = 50
 export const MAX_LINE_QUANTITY = 1000
 
@@ -9,6 +14,7 @@ export const OrderItem = Type.Object({
   productId: Type.Ref(Uuid),
   sku: Type.String({ description: 'As it was when the order was placed' }),
   name: Type.String({ description: 'As it was when the order was placed' }),
+  // The ceiling, not today's cap: an order placed before a cap was lowered keeps its quantities.
   quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
   unitPriceCents: Type.Integer({ minimum: 0, description: 'Price captured from the catalog at purchase' }),
   lineTotalCents: Type.Integer({ minimum: 0 })
@@ -29,15 +35,27 @@ export const Order = Type.Object({
 }, { $id: 'Order', additionalProperties: false })
 export type Order = Static<typeof Order>
 
-export const OrderLineRequest = Type.Object({
-  productId: Type.Ref(Uuid),
-  quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY })
-}, { additionalProperties: false })
-
-export const PlaceOrderBody = Type.Object({
-  items: Type.Array(OrderLineRequest, { minItems: 1, maxItems: MAX_ORDER_LINES, description: 'Distinct productIds; prices come from the catalog' })
-}, { additionalProperties: false })
-export type PlaceOrderBody = Static<typeof PlaceOrderBody>
+/**
+ * The request body of POST /v1/orders, built at boot from the configured caps: the per-line and line-count caps are
+ * schema limits, so clients read them in the OpenAPI document; the two sums are checked by the order service.
+ */
+export function placeOrderBody (caps: OrderCaps) {
+  const line = Type.Object({
+    productId: Type.Ref(Uuid),
+    quantity: Type.Integer({ minimum: 1, maximum: caps.maxUnitsPerLine })
+  }, { additionalProperties: false })
+  return Type.Object({
+    items: Type.Array(line, {
+      minItems: 1,
+      maxItems: caps.maxLines,
+      description: 'Distinct productIds; prices come from the catalog. ' +
+        `At most ${caps.maxUnits} units in all (else 422 order-too-large), and at most ` +
+        `${caps.maxOpenUnitsPerCustomer} units in your placed, not cancelled, orders together with this one ` +
+        '(else 409 open-units-exceeded; cancelling an order frees its units).'
+    })
+  }, { additionalProperties: false })
+}
+export type PlaceOrderBody = Static<ReturnType<typeof placeOrderBody>>
 
 export const PlaceOrderHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({

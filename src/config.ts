@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { FormatRegistry, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DURATION_PATTERN, parseDurationMs } from './duration.js'
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../schemas/order.js'
 
 // TypeBox's Value checker knows no formats by itself; config needs only this one.
 if (!FormatRegistry.Has('email')) FormatRegistry.Set('email', (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))
@@ -49,7 +50,13 @@ export const EnvSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
   DOCS_ENABLED: Type.Union([Bool], { default: 'true' }),
   // Unset: /metrics is served on PORT. Set: only on this port, so the public Service never exposes it.
-  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 }))
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  // OWASP API6: how much stock one order, and one customer's open orders, may reserve. The per-line and per-order
+  // ceilings are what the database and the bigint totals were sized for, so a setting can only tighten them.
+  ORDER_MAX_UNITS_PER_LINE: PositiveInteger(100, MAX_LINE_QUANTITY),
+  ORDER_MAX_LINES: PositiveInteger(20, MAX_ORDER_LINES),
+  ORDER_MAX_UNITS: PositiveInteger(200, MAX_LINE_QUANTITY * MAX_ORDER_LINES),
+  CUSTOMER_MAX_OPEN_UNITS: PositiveInteger(500, 1_000_000_000)
 })
 type Env = Static<typeof EnvSchema>
 
@@ -96,6 +103,18 @@ export interface Config {
   maxEventLoopDelayMs: number
   docsEnabled: boolean
   metricsPort: number | undefined
+  /** OWASP API6: stops one account from reserving a large share of the stock; admins placing orders included. */
+  orderCaps: OrderCaps
+}
+
+export interface OrderCaps {
+  /** Request schema limits, so they appear in the OpenAPI document. */
+  maxUnitsPerLine: number
+  maxLines: number
+  /** Units in one order, all lines together. */
+  maxUnits: number
+  /** Units in one customer's placed (not cancelled) orders, the new order included. */
+  maxOpenUnitsPerCustomer: number
 }
 
 export type JwtSecretSource = 'environment' | 'development-file' | 'generated'
@@ -195,7 +214,13 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env, option
     requestTimeoutMs: valid.REQUEST_TIMEOUT_MS,
     maxEventLoopDelayMs: valid.MAX_EVENT_LOOP_DELAY_MS,
     docsEnabled: valid.DOCS_ENABLED === 'true',
-    metricsPort: valid.METRICS_PORT
+    metricsPort: valid.METRICS_PORT,
+    orderCaps: {
+      maxUnitsPerLine: valid.ORDER_MAX_UNITS_PER_LINE,
+      maxLines: valid.ORDER_MAX_LINES,
+      maxUnits: valid.ORDER_MAX_UNITS,
+      maxOpenUnitsPerCustomer: valid.CUSTOMER_MAX_OPEN_UNITS
+    }
   } satisfies Config)
 }
 

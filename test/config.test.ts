@@ -36,6 +36,16 @@ t.test('values are converted and the result is frozen', async (t) => {
   t.throws(() => { (config as { port: number }).port = 1 })
 })
 
+t.test('order caps (OWASP API6): defaults, and a setting may only tighten the hard ceilings', async (t) => {
+  t.same(loadConfig({}).orderCaps, { maxUnitsPerLine: 100, maxLines: 20, maxUnits: 200, maxOpenUnitsPerCustomer: 500 })
+  t.same(loadConfig({ ORDER_MAX_UNITS_PER_LINE: '1000', ORDER_MAX_LINES: '50', ORDER_MAX_UNITS: '50000', CUSTOMER_MAX_OPEN_UNITS: '7' }).orderCaps,
+    { maxUnitsPerLine: 1000, maxLines: 50, maxUnits: 50_000, maxOpenUnitsPerCustomer: 7 })
+  const error = t.throws(() => loadConfig({ ORDER_MAX_UNITS_PER_LINE: '1001', ORDER_MAX_LINES: '51', ORDER_MAX_UNITS: '0', CUSTOMER_MAX_OPEN_UNITS: 'many' })) as ConfigError
+  for (const name of ['ORDER_MAX_UNITS_PER_LINE', 'ORDER_MAX_LINES', 'ORDER_MAX_UNITS', 'CUSTOMER_MAX_OPEN_UNITS']) {
+    t.match(error.message, new RegExp(`^  - ${name}: `, 'm'), `names ${name}`)
+  }
+})
+
 t.test('several bad variables give one error naming each of them', async (t) => {
   const error = t.throws(() => loadConfig({ PORT: 'abc', NODE_ENV: 'prod', DATABASE_URL: 'mysql://x', RATE_LIMIT_WINDOW: 'soon', JWT_SECRET: 'short' })) as ConfigError
   t.ok(error instanceof ConfigError)

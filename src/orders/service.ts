@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Cache } from '../cache/types.js'
+import type { OrderCaps } from '../config.js'
 import type { Database } from '../database/types.js'
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
 import { forgetProducts, type ProductVersion } from '../products/cache.js'
@@ -9,12 +10,17 @@ import * as orders from './repository.js'
 import type { NewOrderLine, Viewer } from './repository.js'
 import * as stock from './stock-repository.js'
 import * as idempotency from './idempotency-repository.js'
+import { assertOpenUnitsWithinCap, assertOrderWithinCap, unitsOf } from './caps.js'
 
 export type { Viewer } from './repository.js'
 
 export interface OrderDeps {
   db: Database
   cache: Cache
+}
+
+export interface PlaceOrderDeps extends OrderDeps {
+  config: { orderCaps: OrderCaps }
 }
 
 export interface StockShortage {
@@ -66,12 +72,14 @@ function priceLines (body: PlaceOrderBody, locked: stock.LockedProduct[]): NewOr
 }
 
 /**
- * Places an order in one transaction: claim the idempotency key (if any), lock the products in id order,
- * check stock, decrement, insert the order. Any failure rolls all of it back, key claim included, so a
- * retry after a 409/422 is judged afresh. The product cache is dropped after commit, before answering.
+ * Places an order in one transaction: claim the idempotency key (if any), check the order against the caps
+ * (the customer's open units under a lock on the customer), lock the products in id order, check stock,
+ * decrement, insert the order. Any failure rolls all of it back, key claim included, so a retry after a
+ * 409/422 is judged afresh. The product cache is dropped after commit, before answering.
+ * Locks are always taken in this order (key, customer, products), so concurrent orders queue, never deadlock.
  */
 export async function placeOrder (
-  { db, cache }: OrderDeps, userId: string, body: PlaceOrderBody, idempotencyKey?: string
+  { db, cache, config }: PlaceOrderDeps, userId: string, body: PlaceOrderBody, idempotencyKey?: string
 ): Promise<PlacedOrder> {
   assertDistinctProducts(body)
   const hash = requestHash(body)
@@ -89,10 +97,14 @@ export async function placeOrder (
       return { result: { order: stored.body as Order, replayed: true }, written: [] }
     }
 
+    // Caps apply to new orders only: a replay above answers what was placed, whatever the caps are now.
+    const units = unitsOf(body)
+    assertOrderWithinCap(units, config.orderCaps)
     const ids = [...new Set(body.items.map((item) => item.productId.toLowerCase()))]
     // Check once without locks first: when a hot product has sold out, the losers answer 409 at once instead of
     // queueing for its row lock (and for pool connections). The locked check below is the one that counts.
     priceLines(body, await stock.readLiveProducts(tx, ids))
+    await assertOpenUnitsWithinCap(tx, userId, units, config.orderCaps)
     const lines = priceLines(body, await stock.lockLiveProducts(tx, ids))
     const written = await stock.adjustStock(tx, lines.map((line) => line.productId), lines.map((line) => -line.quantity))
     const order = await orders.insertOrder(tx, userId, lines)

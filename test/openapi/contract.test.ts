@@ -192,11 +192,15 @@ t.test('orders', async (t) => {
   await app.inject({ method: 'DELETE', url: `/v1/products/${archived.id}`, headers: admin.headers })
   const items = [{ productId: product.id, quantity: 1 }]
   const key = { 'idempotency-key': `contract-${randomUUID()}` }
+  const caps = app.config.orderCaps
+  // Full lines of unknown products: the size cap is judged before the catalog is read.
+  const tooManyUnits = Array.from({ length: Math.floor(caps.maxUnits / caps.maxUnitsPerLine) + 1 }, () => ({ productId: randomUUID(), quantity: caps.maxUnitsPerLine }))
   const [placed] = await run(t, 'postOrders', [
     { label: 'place', request: { method: 'POST', url: '/v1/orders', headers: { ...customer.headers, ...key }, payload: { items } }, expect: 201 },
     { label: 'idempotent replay', request: { method: 'POST', url: '/v1/orders', headers: { ...customer.headers, ...key }, payload: { items } }, expect: 201 },
     { label: 'same key, other body', request: { method: 'POST', url: '/v1/orders', headers: { ...customer.headers, ...key }, payload: { items: [{ productId: product.id, quantity: 2 }] } }, expect: 422 },
-    { label: 'more than in stock', request: { method: 'POST', url: '/v1/orders', headers: customer.headers, payload: { items: [{ productId: product.id, quantity: 1000 }] } }, expect: 409 },
+    { label: 'more than in stock', request: { method: 'POST', url: '/v1/orders', headers: customer.headers, payload: { items: [{ productId: product.id, quantity: 6 }] } }, expect: 409 },
+    { label: 'more units than one order may hold', request: { method: 'POST', url: '/v1/orders', headers: customer.headers, payload: { items: tooManyUnits } }, expect: 422 },
     { label: 'archived product', request: { method: 'POST', url: '/v1/orders', headers: customer.headers, payload: { items: [{ productId: archived.id, quantity: 1 }] } }, expect: 422 },
     { label: 'unknown product', request: { method: 'POST', url: '/v1/orders', headers: customer.headers, payload: { items: [{ productId: randomUUID(), quantity: 1 }] } }, expect: 422 },
     { label: 'no lines', request: { method: 'POST', url: '/v1/orders', headers: customer.headers, payload: { items: [] } }, expect: 400 },

@@ -179,10 +179,11 @@ t.test('API4: every list rejects limit over 100, limit 0 and page 0 with 400', a
   }
 })
 
-t.test('API4: an order with more than 50 lines or a quantity over 1000 gets 400', async (t) => {
-  const lines = Array.from({ length: 51 }, () => ({ productId: randomUUID(), quantity: 1 }))
-  assertProblem(t, await send({ method: 'POST', url: '/v1/orders', headers: bob.headers, payload: { items: lines } }), 400, '51 lines')
-  assertProblem(t, await send({ method: 'POST', url: '/v1/orders', headers: bob.headers, payload: { items: [{ productId: product.id, quantity: 1001 }] } }), 400, 'quantity 1001')
+t.test('API4: an order with more lines or a larger quantity than configured (ORDER_MAX_LINES, ORDER_MAX_UNITS_PER_LINE) gets 400', async (t) => {
+  const caps = app.config.orderCaps
+  const lines = Array.from({ length: caps.maxLines + 1 }, () => ({ productId: randomUUID(), quantity: 1 }))
+  assertProblem(t, await send({ method: 'POST', url: '/v1/orders', headers: bob.headers, payload: { items: lines } }), 400, `${caps.maxLines + 1} lines`)
+  assertProblem(t, await send({ method: 'POST', url: '/v1/orders', headers: bob.headers, payload: { items: [{ productId: product.id, quantity: caps.maxUnitsPerLine + 1 }] } }), 400, `quantity ${caps.maxUnitsPerLine + 1}`)
   assertProblem(t, await send({ method: 'POST', url: '/v1/orders', headers: bob.headers, payload: { items: [] } }), 400, 'no lines')
   assertProblem(t, await send({ method: 'GET', url: '/v1/products', query: { q: 'x'.repeat(201) } }), 400, 'search text over 200 chars')
 })
@@ -270,6 +271,30 @@ t.test('API6 unrestricted access to sensitive business flows: orders per user pe
   t.equal((await placeOrder(limited, other, item.id)).statusCode, 201, 'control: another user is not affected')
   const read = await send({ method: 'GET', url: '/v1/orders', headers: buyer.headers }, limited)
   t.equal(read.statusCode, 200, 'reading is not limited by the ordering limit')
+})
+
+t.test('API6 unrestricted access to sensitive business flows: one account cannot reserve the stock', async (t) => {
+  // The finding: one order took the whole stock of 28 products (720 units), within every limit of the time.
+  const caps = app.config.orderCaps
+  const hoarder = await createTestUser(app, 'customer')
+  const shelf = await Promise.all(Array.from({ length: 28 }, async () => createProduct(app, admin, { stock: 1000 })))
+  const order = (lines: typeof shelf, quantity: number) =>
+    send({ method: 'POST', url: '/v1/orders', headers: hoarder.headers, payload: { items: lines.map(({ id }) => ({ productId: id, quantity })) } })
+  assertProblem(t, await order(shelf, 26), 400, `28 lines: more than ORDER_MAX_LINES (${caps.maxLines})`)
+  const tooLarge = await order(shelf.slice(0, caps.maxLines), Math.min(caps.maxUnitsPerLine, Math.ceil(720 / caps.maxLines)))
+  assertProblem(t, tooLarge, 422, `720 units in ${caps.maxLines} lines: more than ORDER_MAX_UNITS (${caps.maxUnits})`)
+  t.match(tooLarge.json(), { type: /order-too-large$/, maxUnits: caps.maxUnits })
+
+  // Then order after order, each within the caps: the open units of the account stop it.
+  const perOrder = caps.maxUnitsPerLine
+  const fits = Math.floor(caps.maxOpenUnitsPerCustomer / perOrder)
+  for (let i = 0; i < fits; i++) t.equal((await order([shelf[i % shelf.length] ?? product], perOrder)).statusCode, 201, `order ${i + 1} of ${fits}`)
+  const refused = await order([product], caps.maxOpenUnitsPerCustomer - fits * perOrder + 1)
+  assertProblem(t, refused, 409, `past CUSTOMER_MAX_OPEN_UNITS (${caps.maxOpenUnitsPerCustomer})`)
+  t.match(refused.json(), { type: /open-units-exceeded$/, maxOpenUnits: caps.maxOpenUnitsPerCustomer, openUnits: fits * perOrder })
+  const { rows } = await app.db.query<{ units: number }>(
+    'SELECT coalesce(sum(quantity), 0)::int AS units FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.user_id = $1', [hoarder.id])
+  t.ok((rows[0]?.units ?? 0) <= caps.maxOpenUnitsPerCustomer, 'the account holds no more than the cap')
 })
 
 t.test('API7 server side request forgery: no operation takes a URL to fetch', async (t) => {

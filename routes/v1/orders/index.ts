@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { IdParams } from '../../../schemas/common.js'
-import { Order, OrderListQuery, PlaceOrderBody, PlaceOrderHeaders } from '../../../schemas/order.js'
+import { Order, OrderListQuery, PlaceOrderHeaders, placeOrderBody } from '../../../schemas/order.js'
 import { Page } from '../../../schemas/pagination.js'
 import { problems } from '../../../schemas/responses.js'
 import { cancelOrder, getOrder, listOrders, placeOrder, type Viewer } from '../../../src/orders/service.js'
@@ -32,14 +32,17 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['orders'],
       summary: 'Place an order: reserves stock for every line in one transaction, or nothing',
       headers: PlaceOrderHeaders,
-      body: PlaceOrderBody,
+      // OWASP API6 caps, from the configuration: admins placing orders meet the same ones.
+      body: placeOrderBody(fastify.config.orderCaps),
       response: {
         201: OrderRef,
         ...problems(
           400,
           415,
-          [409, 'Insufficient stock (shortages lists each short line); nothing was ordered'],
-          [422, 'Unknown or archived product, or an Idempotency-Key reused with another body']
+          [409, 'Insufficient stock (shortages lists each short line), or open-units-exceeded: your placed orders ' +
+            'and this one would hold more than maxOpenUnits units; nothing was ordered'],
+          [422, 'Unknown or archived product, an Idempotency-Key reused with another body, or order-too-large: ' +
+            'more than maxUnits units in one order']
         )
       }
     }
