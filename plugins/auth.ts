@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { ForbiddenError, UnauthorizedError } from '../src/errors.js'
+import { findUserRole } from '../src/users/repository.js'
 import { problems } from '../schemas/responses.js'
 import { BEARER_SCHEME } from './docs.js'
 
@@ -38,7 +39,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest hook: verifies the bearer token into request.user, or answers 401. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
-    /** preHandler hook factory: 403 unless request.user has one of the roles. */
+    /** preHandler hook factory: 403 unless the caller has one of the roles, in the token and in the database now. */
     authorize: (...roles: Role[]) => (request: FastifyRequest) => Promise<void>
     /** Signs an access token for a user; returns it with its lifetime in seconds. */
     issueAccessToken: (user: { id: string, role: Role }) => { token: string, expiresIn: number }
@@ -105,7 +106,13 @@ async function authPlugin (fastify: FastifyInstance) {
   })
 
   fastify.decorate('authorize', (...roles: Role[]) => async (request: FastifyRequest) => {
+    // The claim first: a customer's token never costs a database read.
     if (!roles.includes(request.user.role)) throw new ForbiddenError()
+    // The claim is up to ACCESS_TOKEN_TTL old; a demotion must take effect at once, not when the token expires.
+    // One primary-key read, on the routes that ask for a role only.
+    const current = await findUserRole(fastify.db, request.user.sub)
+    if (current === undefined) throw new UnauthorizedError('The account of this token no longer exists')
+    if (!roles.includes(current)) throw new ForbiddenError('Your role changed since this token was issued; sign in again')
   })
 
   const adminOnly = fastify.authorize('admin')
@@ -133,6 +140,6 @@ function toArray<T> (value: T | T[] | undefined): T[] {
   return Array.isArray(value) ? value : [value]
 }
 
-export default fp(authPlugin, { name: 'auth', dependencies: ['config', 'docs'] })
+export default fp(authPlugin, { name: 'auth', dependencies: ['config', 'docs', 'database'] })
 
 /** @see https://github.com/fastify/fastify-jwt @see https://www.rfc-editor.org/rfc/rfc8725 */

@@ -2,7 +2,7 @@ import type { Database } from '../database/types.js'
 import type { Role } from '../../plugins/auth.js'
 import type { User, UpdateMeBody } from '../../schemas/user.js'
 import { pagination, type Pagination } from '../../schemas/pagination.js'
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'
+import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { isUniqueViolation } from '../database/errors.js'
 import { hashPassword, verifyPassword } from '../auth/passwords.js'
 import { revokeAllOfUser } from '../auth/refresh-token-repository.js'
@@ -74,9 +74,27 @@ export async function listAccounts (deps: UsersDeps, page: number, limit: number
   return { data: rows.map(toUser), pagination: pagination(page, limit, total) }
 }
 
-/** Admin only (the route says so). Access tokens already issued keep their role until they expire. */
-export async function changeRole (deps: UsersDeps, userId: string, role: Role): Promise<User> {
-  const row = await users.updateUserRole(deps.db, userId, role)
+export class OwnRoleChangeError extends AppError {
+  constructor () {
+    super(403, 'own-role-change', 'An admin cannot change their own role; ask another admin')
+  }
+}
+
+/**
+ * Admin only (the route checks the caller's current role). Not on oneself: a demoted admin racing their own
+ * demotion, or the last admin demoting themself by mistake, cannot happen. A real change ends the account's
+ * sessions (every refresh token), so the role takes effect at the next sign-in; access tokens already issued
+ * keep their claim until they expire, but admin routes read the role from the database, not from the claim.
+ */
+export async function changeRole (deps: UsersDeps, actorId: string, userId: string, role: Role): Promise<User> {
+  if (actorId === userId) throw new OwnRoleChangeError()
+  const row = await deps.db.transaction(async (tx) => {
+    const before = await users.lockUserRole(tx, userId)
+    if (before === undefined) return undefined
+    const updated = await users.updateUserRole(tx, userId, role)
+    if (before !== role) await revokeAllOfUser(tx, userId)
+    return updated
+  })
   if (row === undefined) throw new NotFoundError('User not found')
   return toUser(row)
 }

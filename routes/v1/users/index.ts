@@ -36,12 +36,12 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: 'admin' },
     schema: {
       tags: ['users'],
-      summary: 'Change an account\'s role',
+      summary: 'Change another account\'s role (ends that account\'s sessions)',
       params: IdParams,
       body: UpdateRoleBody,
-      response: { 200: Type.Ref(User), ...problems(400, 404) }
+      response: { 200: Type.Ref(User), ...problems(400, [403, 'The caller is not an admin (any more), or names their own account'], 404) }
     }
-  }, async (request) => changeRole(fastify, request.params.id, request.body.role))
+  }, async (request) => changeRole(fastify, request.user.sub, request.params.id, request.body.role))
 }
 
 export default users
