@@ -6,11 +6,14 @@ import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError
 import { isUniqueViolation } from '../database/errors.js'
 import { hashPassword, verifyPassword } from '../auth/passwords.js'
 import { revokeAllOfUser } from '../auth/refresh-token-repository.js'
+import { admitPasswordAttempt, clearPasswordAttempts } from '../auth/login-throttle.js'
+import type { Cache } from '../cache/types.js'
 import * as users from './repository.js'
 import { toUser } from './to-user.js'
 
 export interface UsersDeps {
   db: Database
+  cache: Cache
 }
 
 /** Self-service sign-up: always a customer; the email is stored lower-cased. */
@@ -35,8 +38,10 @@ export async function getOwnAccount (deps: UsersDeps, userId: string): Promise<U
 /**
  * Name and/or password of the caller. A new password needs the current one, and ends every session
  * (all refresh token families), so a thief holding a refresh token loses it with the old password.
+ * currentPassword is limited like sign-in, on the same count: a stolen access token is no unlimited oracle.
  */
-export async function updateOwnAccount (deps: UsersDeps, userId: string, changes: UpdateMeBody): Promise<User> {
+export async function updateOwnAccount (deps: UsersDeps, caller: { id: string, ip: string }, changes: UpdateMeBody): Promise<User> {
+  const userId = caller.id
   if (changes.password === undefined && changes.currentPassword !== undefined) {
     throw new BadRequestError('currentPassword is only accepted together with password')
   }
@@ -48,7 +53,7 @@ export async function updateOwnAccount (deps: UsersDeps, userId: string, changes
 
   const { password, currentPassword, name } = changes
   const newHash = password !== undefined && currentPassword !== undefined
-    ? await checkedNewHash(account.password_hash, currentPassword, password)
+    ? await checkedNewHash(deps.cache, { email: account.email, hash: account.password_hash, ip: caller.ip }, currentPassword, password)
     : undefined
 
   const updated = await deps.db.transaction(async (tx) => {
@@ -64,8 +69,15 @@ export async function updateOwnAccount (deps: UsersDeps, userId: string, changes
   return toUser(updated)
 }
 
-async function checkedNewHash (currentHash: string, currentPassword: string, password: string): Promise<string> {
-  if (!(await verifyPassword(currentHash, currentPassword))) throw new ForbiddenError('currentPassword is wrong')
+async function checkedNewHash (
+  cache: Cache,
+  account: { email: string, hash: string, ip: string },
+  currentPassword: string,
+  password: string
+): Promise<string> {
+  await admitPasswordAttempt(cache, account.email, account.ip)
+  if (!(await verifyPassword(account.hash, currentPassword))) throw new ForbiddenError('currentPassword is wrong')
+  await clearPasswordAttempts(cache, account.email, account.ip)
   return hashPassword(password)
 }
 

@@ -18,9 +18,9 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['users'],
       summary: 'Change own name or password (a new password needs currentPassword and signs out every session)',
       body: UpdateMeBody,
-      response: { 200: Type.Ref(User), ...problems(400, [403, 'currentPassword is wrong']) }
+      response: { 200: Type.Ref(User), ...problems(400, [403, 'currentPassword is wrong'], [429, 'Too many wrong currentPassword or sign-in attempts, or requests; see retry-after']) }
     }
-  }, async (request) => updateOwnAccount(fastify, request.user.sub, request.body))
+  }, async (request) => updateOwnAccount(fastify, { id: request.user.sub, ip: request.ip }, request.body))
 
   fastify.get('/', {
     config: { access: 'admin' },
