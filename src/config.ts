@@ -49,7 +49,9 @@ export const EnvSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
   DOCS_ENABLED: Type.Union([Bool], { default: 'true' }),
   // Unset: /metrics is served on PORT. Set: only on this port, so the public Service never exposes it.
-  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 }))
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  // Password hashes waiting for an argon2 slot; beyond this, sign-in, sign-up and password change answer 503.
+  PASSWORD_HASH_QUEUE_MAX: Type.Integer({ minimum: 0, maximum: 10_000, default: 32 })
 })
 type Env = Static<typeof EnvSchema>
 
@@ -96,6 +98,8 @@ export interface Config {
   maxEventLoopDelayMs: number
   docsEnabled: boolean
   metricsPort: number | undefined
+  /** argon2 computations allowed to wait for a slot (src/auth/passwords.ts); more are shed with 503. */
+  passwordHashQueueMax: number
 }
 
 export type JwtSecretSource = 'environment' | 'development-file' | 'generated'
@@ -195,7 +199,8 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env, option
     requestTimeoutMs: valid.REQUEST_TIMEOUT_MS,
     maxEventLoopDelayMs: valid.MAX_EVENT_LOOP_DELAY_MS,
     docsEnabled: valid.DOCS_ENABLED === 'true',
-    metricsPort: valid.METRICS_PORT
+    metricsPort: valid.METRICS_PORT,
+    passwordHashQueueMax: valid.PASSWORD_HASH_QUEUE_MAX
   } satisfies Config)
 }
 

@@ -4,7 +4,7 @@ import type { User, UpdateMeBody } from '../../schemas/user.js'
 import { pagination, type Pagination } from '../../schemas/pagination.js'
 import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { isUniqueViolation } from '../database/errors.js'
-import { hashPassword, verifyPassword } from '../auth/passwords.js'
+import { assertPasswordHashCapacity, hashPassword, verifyPassword } from '../auth/passwords.js'
 import { revokeAllOfUser } from '../auth/refresh-token-repository.js'
 import { admitPasswordAttempt, clearPasswordAttempts } from '../auth/login-throttle.js'
 import type { Cache } from '../cache/types.js'
@@ -14,11 +14,12 @@ import { toUser } from './to-user.js'
 export interface UsersDeps {
   db: Database
   cache: Cache
+  config: { passwordHashQueueMax: number }
 }
 
 /** Self-service sign-up: always a customer; the email is stored lower-cased. */
 export async function registerUser (deps: UsersDeps, input: { email: string, password: string, name: string }): Promise<User> {
-  const passwordHash = await hashPassword(input.password)
+  const passwordHash = await hashPassword(input.password, deps.config.passwordHashQueueMax)
   try {
     const row = await users.insertUser(deps.db, { email: input.email.toLowerCase(), name: input.name, passwordHash, role: 'customer' })
     return toUser(row)
@@ -53,7 +54,7 @@ export async function updateOwnAccount (deps: UsersDeps, caller: { id: string, i
 
   const { password, currentPassword, name } = changes
   const newHash = password !== undefined && currentPassword !== undefined
-    ? await checkedNewHash(deps.cache, { email: account.email, hash: account.password_hash, ip: caller.ip }, currentPassword, password)
+    ? await checkedNewHash(deps, { email: account.email, hash: account.password_hash, ip: caller.ip }, currentPassword, password)
     : undefined
 
   const updated = await deps.db.transaction(async (tx) => {
@@ -70,15 +71,18 @@ export async function updateOwnAccount (deps: UsersDeps, caller: { id: string, i
 }
 
 async function checkedNewHash (
-  cache: Cache,
+  deps: UsersDeps,
   account: { email: string, hash: string, ip: string },
   currentPassword: string,
   password: string
 ): Promise<string> {
-  await admitPasswordAttempt(cache, account.email, account.ip)
-  if (!(await verifyPassword(account.hash, currentPassword))) throw new ForbiddenError('currentPassword is wrong')
-  await clearPasswordAttempts(cache, account.email, account.ip)
-  return hashPassword(password)
+  const queueMax = deps.config.passwordHashQueueMax
+  // Shed before counting: an attempt refused for load checked nothing and must not bring the lock closer.
+  assertPasswordHashCapacity(queueMax)
+  await admitPasswordAttempt(deps.cache, account.email, account.ip)
+  if (!(await verifyPassword(account.hash, currentPassword, queueMax))) throw new ForbiddenError('currentPassword is wrong')
+  await clearPasswordAttempts(deps.cache, account.email, account.ip)
+  return hashPassword(password, queueMax)
 }
 
 export async function listAccounts (deps: UsersDeps, page: number, limit: number): Promise<{ data: User[], pagination: Pagination }> {
