@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../database/errors.js'
 import { assertPasswordHashCapacity, hashPassword, verifyPassword } from '../auth/passwords.js'
 import { revokeAllOfUser } from '../auth/refresh-token-repository.js'
 import { admitPasswordAttempt, clearPasswordAttempts } from '../auth/login-throttle.js'
+import { assertPasswordPolicy } from '../auth/password-policy.js'
 import type { Cache } from '../cache/types.js'
 import * as users from './repository.js'
 import { toUser } from './to-user.js'
@@ -19,6 +20,7 @@ export interface UsersDeps {
 
 /** Self-service sign-up: always a customer; the email is stored lower-cased. */
 export async function registerUser (deps: UsersDeps, input: { email: string, password: string, name: string }): Promise<User> {
+  assertPasswordPolicy(input.password)
   const passwordHash = await hashPassword(input.password, deps.config.passwordHashQueueMax)
   try {
     const row = await users.insertUser(deps.db, { email: input.email.toLowerCase(), name: input.name, passwordHash, role: 'customer' })
@@ -49,6 +51,8 @@ export async function updateOwnAccount (deps: UsersDeps, caller: { id: string, i
   if (changes.password !== undefined && changes.currentPassword === undefined) {
     throw new BadRequestError('Changing the password requires currentPassword')
   }
+  // Before currentPassword is checked: a refused new password costs no argon2 and no attempt of the lock.
+  if (changes.password !== undefined) assertPasswordPolicy(changes.password)
   const account = await users.findUserWithHashById(deps.db, userId)
   if (account === undefined) throw new UnauthorizedError('The account of this token no longer exists')
 
