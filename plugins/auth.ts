@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { ForbiddenError, UnauthorizedError } from '../src/errors.js'
+import { findUserRole } from '../src/users/repository.js'
 import { problems } from '../schemas/responses.js'
 import { BEARER_SCHEME } from './docs.js'
 
@@ -38,7 +39,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest hook: verifies the bearer token into request.user, or answers 401. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
-    /** preHandler hook factory: 403 unless request.user has one of the roles. */
+    /** preHandler hook factory: 403 unless the caller has one of the roles, in the token and in the database now. */
     authorize: (...roles: Role[]) => (request: FastifyRequest) => Promise<void>
     /** Signs an access token for a user; returns it with its lifetime in seconds. */
     issueAccessToken: (user: { id: string, role: Role }) => { token: string, expiresIn: number }
@@ -46,16 +47,32 @@ declare module 'fastify' {
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9\-_.]+)$/
+
+/**
+ * Explicit typing (RFC 8725 §3.11): access tokens say what they are, so another kind of JWT signed with the same
+ * secret later (an email-verification link, say) can never be replayed as one. "at+jwt" is RFC 9068's media type
+ * for JWT access tokens; the generic "JWT" (what every library writes by default) would tell them apart from
+ * nothing. fast-jwt compares case-insensitively and also accepts the long form "application/at+jwt" (RFC 7515 §4.1.9).
+ */
+export const ACCESS_TOKEN_TYPE = 'at+jwt'
+
+/**
+ * How far in the future an `iat` may be before the token is refused: our own tokens are never issued ahead of the
+ * clock, but replicas' clocks differ by a little. fast-jwt checks exp and nbf, never a future iat.
+ */
+export const IAT_CLOCK_SKEW_SECONDS = 30
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 async function authPlugin (fastify: FastifyInstance) {
   const { jwt } = fastify.config
   await fastify.register(fastifyJwt, {
     secret: jwt.secret,
-    sign: { algorithm: 'HS256', iss: jwt.issuer, aud: jwt.audience, expiresIn: `${jwt.accessTokenTtlSeconds}s` },
+    // fast-jwt's typed options have no `typ`; its header option is spread over the default { typ: 'JWT' }.
+    sign: { algorithm: 'HS256', header: { alg: 'HS256', typ: ACCESS_TOKEN_TYPE }, iss: jwt.issuer, aud: jwt.audience, expiresIn: `${jwt.accessTokenTtlSeconds}s` },
     // fast-jwt accepts any algorithm, issuer and audience unless pinned (RFC 8725 §2.1; docs/library-defaults.md).
     verify: {
       algorithms: ['HS256'],
+      checkTyp: ACCESS_TOKEN_TYPE,
       allowedIss: jwt.issuer,
       allowedAud: jwt.audience,
       requiredClaims: ['sub', 'role', 'jti', 'iat', 'exp', 'iss', 'aud']
@@ -78,14 +95,24 @@ async function authPlugin (fastify: FastifyInstance) {
       throw new UnauthorizedError('Invalid or expired access token')
     }
     // The signature proves who made the token, not that its claims have the shapes the services rely on.
-    const { role, sub } = request.user as { role: unknown, sub: unknown }
+    const { role, sub, iat } = request.user as { role: unknown, sub: unknown, iat: unknown }
     if ((role !== 'customer' && role !== 'admin') || typeof sub !== 'string' || !UUID.test(sub)) {
+      throw new UnauthorizedError('Invalid or expired access token')
+    }
+    // A token "issued" in the future was minted with a wrong clock or by someone holding the key (RFC 8725 §3.10).
+    if (typeof iat !== 'number' || iat > Date.now() / 1000 + IAT_CLOCK_SKEW_SECONDS) {
       throw new UnauthorizedError('Invalid or expired access token')
     }
   })
 
   fastify.decorate('authorize', (...roles: Role[]) => async (request: FastifyRequest) => {
+    // The claim first: a customer's token never costs a database read.
     if (!roles.includes(request.user.role)) throw new ForbiddenError()
+    // The claim is up to ACCESS_TOKEN_TTL old; a demotion must take effect at once, not when the token expires.
+    // One primary-key read, on the routes that ask for a role only.
+    const current = await findUserRole(fastify.db, request.user.sub)
+    if (current === undefined) throw new UnauthorizedError('The account of this token no longer exists')
+    if (!roles.includes(current)) throw new ForbiddenError('Your role changed since this token was issued; sign in again')
   })
 
   const adminOnly = fastify.authorize('admin')
@@ -113,6 +140,6 @@ function toArray<T> (value: T | T[] | undefined): T[] {
   return Array.isArray(value) ? value : [value]
 }
 
-export default fp(authPlugin, { name: 'auth', dependencies: ['config', 'docs'] })
+export default fp(authPlugin, { name: 'auth', dependencies: ['config', 'docs', 'database'] })
 
 /** @see https://github.com/fastify/fastify-jwt @see https://www.rfc-editor.org/rfc/rfc8725 */

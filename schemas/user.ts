@@ -4,7 +4,11 @@ import { Timestamp, Uuid } from './common.js'
 export const Role = Type.Union([Type.Literal('customer'), Type.Literal('admin')], { description: 'customer or admin' })
 
 export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Stored lower-cased; unique regardless of case', examples: ['ada@example.com'] })
-export const Password = Type.String({ minLength: 8, maxLength: 128, description: '8–128 characters' })
+export const Password = Type.String({
+  minLength: 8,
+  maxLength: 128,
+  description: '8–128 characters; at least 8 after Unicode NFKC normalisation without invisible characters or outer spaces, and not one of the most common passwords (else 400 weak-password)'
+})
 export const Name = Type.String({ minLength: 1, maxLength: 100 })
 
 /** What a client may see of an account; the response is serialized from this, so a hash cannot leak. */

@@ -56,7 +56,9 @@ export const EnvSchema = Type.Object({
   ORDER_MAX_UNITS_PER_LINE: PositiveInteger(100, MAX_LINE_QUANTITY),
   ORDER_MAX_LINES: PositiveInteger(20, MAX_ORDER_LINES),
   ORDER_MAX_UNITS: PositiveInteger(200, MAX_LINE_QUANTITY * MAX_ORDER_LINES),
-  CUSTOMER_MAX_OPEN_UNITS: PositiveInteger(500, 1_000_000_000)
+  CUSTOMER_MAX_OPEN_UNITS: PositiveInteger(500, 1_000_000_000),
+  // Password hashes waiting for an argon2 slot; beyond this, sign-in, sign-up and password change answer 503.
+  PASSWORD_HASH_QUEUE_MAX: Type.Integer({ minimum: 0, maximum: 10_000, default: 32 })
 })
 type Env = Static<typeof EnvSchema>
 
@@ -105,6 +107,8 @@ export interface Config {
   metricsPort: number | undefined
   /** OWASP API6: stops one account from reserving a large share of the stock; admins placing orders included. */
   orderCaps: OrderCaps
+  /** argon2 computations allowed to wait for a slot (src/auth/passwords.ts); more are shed with 503. */
+  passwordHashQueueMax: number
 }
 
 export interface OrderCaps {
@@ -220,7 +224,8 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env, option
       maxLines: valid.ORDER_MAX_LINES,
       maxUnits: valid.ORDER_MAX_UNITS,
       maxOpenUnitsPerCustomer: valid.CUSTOMER_MAX_OPEN_UNITS
-    }
+    },
+    passwordHashQueueMax: valid.PASSWORD_HASH_QUEUE_MAX
   } satisfies Config)
 }
 

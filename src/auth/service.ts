@@ -9,16 +9,16 @@ import type { User } from '../../schemas/user.js'
 import { UnauthorizedError } from '../errors.js'
 import { findUserById, findUserWithHashByEmail } from '../users/repository.js'
 import { toUser } from '../users/to-user.js'
-import { DUMMY_PASSWORD_HASH, verifyPassword } from './passwords.js'
+import { assertPasswordHashCapacity, DUMMY_PASSWORD_HASH, verifyPassword } from './passwords.js'
 import { hashRefreshToken, newRefreshToken } from './opaque-token.js'
 import * as refreshTokens from './refresh-token-repository.js'
-import { assertLoginAllowed, clearFailedLogins, recordFailedLogin } from './login-throttle.js'
+import { admitPasswordAttempt, clearPasswordAttempts } from './login-throttle.js'
 
 export interface AuthDeps {
   db: Database
   cache: Cache
   log: FastifyBaseLogger
-  config: { jwt: { refreshTokenTtlSeconds: number } }
+  config: { jwt: { refreshTokenTtlSeconds: number }, passwordHashQueueMax: number }
   issueAccessToken: (user: { id: string, role: Role }) => { token: string, expiresIn: number }
 }
 
@@ -32,15 +32,14 @@ const REFRESH_FAILED = 'Refresh token is invalid, expired or already used'
  * work (one argon2 verification), so neither the body nor the timing tells which accounts exist.
  */
 export async function login (deps: AuthDeps, input: { email: string, password: string, ip: string }): Promise<TokensBody> {
-  await assertLoginAllowed(deps.cache, input.email, input.ip)
+  // Shed before counting: an attempt refused for load checked nothing and must not bring the lock closer.
+  assertPasswordHashCapacity(deps.config.passwordHashQueueMax)
+  await admitPasswordAttempt(deps.cache, input.email, input.ip)
   const account = await findUserWithHashByEmail(deps.db, input.email)
   const hash = account?.password_hash ?? DUMMY_PASSWORD_HASH
-  const valid = await verifyPassword(hash, input.password)
-  if (account === undefined || !valid) {
-    await recordFailedLogin(deps.cache, input.email, input.ip)
-    throw new UnauthorizedError(LOGIN_FAILED)
-  }
-  await clearFailedLogins(deps.cache, input.email, input.ip)
+  const valid = await verifyPassword(hash, input.password, deps.config.passwordHashQueueMax)
+  if (account === undefined || !valid) throw new UnauthorizedError(LOGIN_FAILED)
+  await clearPasswordAttempts(deps.cache, input.email, input.ip)
   const user = toUser(account)
   const refreshToken = await startFamily(deps, deps.db, user.id)
   return tokensFor(deps, user, refreshToken)

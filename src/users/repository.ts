@@ -32,6 +32,18 @@ export async function findUserById (db: Queryable, id: string): Promise<UserRow 
   return rows[0]
 }
 
+/** The account's role now: one primary-key read, for checks that must not trust a token's older claim. */
+export async function findUserRole (db: Queryable, id: string): Promise<Role | undefined> {
+  const { rows } = await db.query<{ role: Role }>('SELECT role FROM users WHERE id = $1', [id])
+  return rows[0]?.role
+}
+
+/** The role, with the row locked until the transaction ends, so two role changes of one account serialize. */
+export async function lockUserRole (db: Queryable, id: string): Promise<Role | undefined> {
+  const { rows } = await db.query<{ role: Role }>('SELECT role FROM users WHERE id = $1 FOR UPDATE', [id])
+  return rows[0]?.role
+}
+
 export async function findUserWithHashById (db: Queryable, id: string): Promise<UserWithHashRow | undefined> {
   const { rows } = await db.query<UserWithHashRow>(`SELECT ${COLUMNS}, password_hash FROM users WHERE id = $1`, [id])
   return rows[0]

@@ -2,20 +2,26 @@ import type { Database } from '../database/types.js'
 import type { Role } from '../../plugins/auth.js'
 import type { User, UpdateMeBody } from '../../schemas/user.js'
 import { pagination, type Pagination } from '../../schemas/pagination.js'
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'
+import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { isUniqueViolation } from '../database/errors.js'
-import { hashPassword, verifyPassword } from '../auth/passwords.js'
+import { assertPasswordHashCapacity, hashPassword, verifyPassword } from '../auth/passwords.js'
 import { revokeAllOfUser } from '../auth/refresh-token-repository.js'
+import { admitPasswordAttempt, clearPasswordAttempts } from '../auth/login-throttle.js'
+import { assertPasswordPolicy } from '../auth/password-policy.js'
+import type { Cache } from '../cache/types.js'
 import * as users from './repository.js'
 import { toUser } from './to-user.js'
 
 export interface UsersDeps {
   db: Database
+  cache: Cache
+  config: { passwordHashQueueMax: number }
 }
 
 /** Self-service sign-up: always a customer; the email is stored lower-cased. */
 export async function registerUser (deps: UsersDeps, input: { email: string, password: string, name: string }): Promise<User> {
-  const passwordHash = await hashPassword(input.password)
+  assertPasswordPolicy(input.password)
+  const passwordHash = await hashPassword(input.password, deps.config.passwordHashQueueMax)
   try {
     const row = await users.insertUser(deps.db, { email: input.email.toLowerCase(), name: input.name, passwordHash, role: 'customer' })
     return toUser(row)
@@ -35,20 +41,24 @@ export async function getOwnAccount (deps: UsersDeps, userId: string): Promise<U
 /**
  * Name and/or password of the caller. A new password needs the current one, and ends every session
  * (all refresh token families), so a thief holding a refresh token loses it with the old password.
+ * currentPassword is limited like sign-in, on the same count: a stolen access token is no unlimited oracle.
  */
-export async function updateOwnAccount (deps: UsersDeps, userId: string, changes: UpdateMeBody): Promise<User> {
+export async function updateOwnAccount (deps: UsersDeps, caller: { id: string, ip: string }, changes: UpdateMeBody): Promise<User> {
+  const userId = caller.id
   if (changes.password === undefined && changes.currentPassword !== undefined) {
     throw new BadRequestError('currentPassword is only accepted together with password')
   }
   if (changes.password !== undefined && changes.currentPassword === undefined) {
     throw new BadRequestError('Changing the password requires currentPassword')
   }
+  // Before currentPassword is checked: a refused new password costs no argon2 and no attempt of the lock.
+  if (changes.password !== undefined) assertPasswordPolicy(changes.password)
   const account = await users.findUserWithHashById(deps.db, userId)
   if (account === undefined) throw new UnauthorizedError('The account of this token no longer exists')
 
   const { password, currentPassword, name } = changes
   const newHash = password !== undefined && currentPassword !== undefined
-    ? await checkedNewHash(account.password_hash, currentPassword, password)
+    ? await checkedNewHash(deps, { email: account.email, hash: account.password_hash, ip: caller.ip }, currentPassword, password)
     : undefined
 
   const updated = await deps.db.transaction(async (tx) => {
@@ -64,9 +74,19 @@ export async function updateOwnAccount (deps: UsersDeps, userId: string, changes
   return toUser(updated)
 }
 
-async function checkedNewHash (currentHash: string, currentPassword: string, password: string): Promise<string> {
-  if (!(await verifyPassword(currentHash, currentPassword))) throw new ForbiddenError('currentPassword is wrong')
-  return hashPassword(password)
+async function checkedNewHash (
+  deps: UsersDeps,
+  account: { email: string, hash: string, ip: string },
+  currentPassword: string,
+  password: string
+): Promise<string> {
+  const queueMax = deps.config.passwordHashQueueMax
+  // Shed before counting: an attempt refused for load checked nothing and must not bring the lock closer.
+  assertPasswordHashCapacity(queueMax)
+  await admitPasswordAttempt(deps.cache, account.email, account.ip)
+  if (!(await verifyPassword(account.hash, currentPassword, queueMax))) throw new ForbiddenError('currentPassword is wrong')
+  await clearPasswordAttempts(deps.cache, account.email, account.ip)
+  return hashPassword(password, queueMax)
 }
 
 export async function listAccounts (deps: UsersDeps, page: number, limit: number): Promise<{ data: User[], pagination: Pagination }> {
@@ -74,9 +94,27 @@ export async function listAccounts (deps: UsersDeps, page: number, limit: number
   return { data: rows.map(toUser), pagination: pagination(page, limit, total) }
 }
 
-/** Admin only (the route says so). Access tokens already issued keep their role until they expire. */
-export async function changeRole (deps: UsersDeps, userId: string, role: Role): Promise<User> {
-  const row = await users.updateUserRole(deps.db, userId, role)
+export class OwnRoleChangeError extends AppError {
+  constructor () {
+    super(403, 'own-role-change', 'An admin cannot change their own role; ask another admin')
+  }
+}
+
+/**
+ * Admin only (the route checks the caller's current role). Not on oneself: a demoted admin racing their own
+ * demotion, or the last admin demoting themself by mistake, cannot happen. A real change ends the account's
+ * sessions (every refresh token), so the role takes effect at the next sign-in; access tokens already issued
+ * keep their claim until they expire, but admin routes read the role from the database, not from the claim.
+ */
+export async function changeRole (deps: UsersDeps, actorId: string, userId: string, role: Role): Promise<User> {
+  if (actorId === userId) throw new OwnRoleChangeError()
+  const row = await deps.db.transaction(async (tx) => {
+    const before = await users.lockUserRole(tx, userId)
+    if (before === undefined) return undefined
+    const updated = await users.updateUserRole(tx, userId, role)
+    if (before !== role) await revokeAllOfUser(tx, userId)
+    return updated
+  })
   if (row === undefined) throw new NotFoundError('User not found')
   return toUser(row)
 }

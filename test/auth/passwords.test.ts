@@ -1,7 +1,7 @@
 import t from 'tap'
 import argon2 from 'argon2'
 import { availableParallelism } from 'node:os'
-import { ARGON2_OPTIONS, argon2Slot, DUMMY_PASSWORD_HASH, hashPassword, PASSWORD_HASH_CONCURRENCY, verifyPassword } from '../../src/auth/passwords.js'
+import { ARGON2_OPTIONS, argon2Slot, DUMMY_PASSWORD_HASH, hashPassword, PASSWORD_HASH_CONCURRENCY, PasswordHashBusyError, verifyPassword } from '../../src/auth/passwords.js'
 
 t.test('the dummy hash costs what a real one costs: same algorithm, version and parameters', async (t) => {
   const real = await hashPassword('correct horse battery staple')
@@ -32,4 +32,35 @@ t.test('argon2 runs at most PASSWORD_HASH_CONCURRENCY at once; the rest wait the
   const done = await Promise.all(hashes)
   t.equal(new Set(done).size, burst, 'every hash computed')
   t.equal(argon2Slot.activeCount + argon2Slot.pendingCount, 0)
+})
+
+t.test('beyond queueMax waiting hashes, hashing and verifying are refused at once with auth-busy; the admitted ones finish', async (t) => {
+  let release = () => {}
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const holders = Array.from({ length: PASSWORD_HASH_CONCURRENCY }, async () => argon2Slot(async () => gate))
+  t.equal(argon2Slot.activeCount, PASSWORD_HASH_CONCURRENCY, 'every slot busy')
+  const admitted = [hashPassword('waits first', 2), verifyPassword(DUMMY_PASSWORD_HASH, 'waits second', 2)]
+  t.equal(argon2Slot.pendingCount, 2)
+  await t.rejects(hashPassword('one too many', 2), PasswordHashBusyError)
+  await t.rejects(verifyPassword(DUMMY_PASSWORD_HASH, 'one too many', 2), PasswordHashBusyError, 'verify throws it too, never a silent false')
+  const error = await hashPassword('one too many', 2).catch((caught: unknown) => caught)
+  t.ok(error instanceof PasswordHashBusyError)
+  if (error instanceof PasswordHashBusyError) {
+    t.equal(error.status, 503)
+    t.equal(error.slug, 'auth-busy')
+    t.ok(Number(error.headers['retry-after']) > 0)
+  }
+  t.equal(argon2Slot.pendingCount, 2, 'the refused ones never queued')
+  release()
+  await Promise.all(holders)
+  const [hash, verified] = await Promise.all(admitted)
+  t.match(hash, /^\$argon2id\$/)
+  t.equal(verified, false)
+})
+
+t.test('queueMax 0 still admits a hash while a slot is free; without a bound nothing is refused', async (t) => {
+  t.equal(argon2Slot.activeCount, 0)
+  t.equal(await verifyPassword(DUMMY_PASSWORD_HASH, 'free slot', 0), false)
+  const many = Array.from({ length: PASSWORD_HASH_CONCURRENCY + 40 }, async (_, n) => verifyPassword(DUMMY_PASSWORD_HASH, `unbounded ${n}`))
+  t.same(new Set(await Promise.all(many)), new Set([false]))
 })

@@ -15,7 +15,9 @@ t.test('bearer tokens: only an untampered, unexpired token of this issuer and au
   const user = await createTestUser(app)
   const { issuer, audience } = config.jwt
   const claims = { sub: user.id, role: 'customer', jti: randomUUID() }
-  const valid = { algorithm: 'HS256', issuer, audience, expiresIn: 60 } as const
+  // The typ the server requires (plugins/auth.ts), so each forgery below fails for its own flaw alone.
+  const typed = { typ: 'at+jwt' }
+  const valid = { algorithm: 'HS256', header: { alg: 'HS256', ...typed }, issuer, audience, expiresIn: 60 } as const
   const [header = '', payload = '', signature = ''] = user.token.split('.')
   const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>
   const now = Math.floor(Date.now() / 1000)
@@ -31,8 +33,8 @@ t.test('bearer tokens: only an untampered, unexpired token of this issuer and au
     'alg none without signature dot': `${base64url({ alg: 'none', typ: 'JWT' })}.${payload}`,
     'payload changed to admin': `${header}.${base64url({ ...decoded, role: 'admin' })}.${signature}`,
     'payload changed to another user': `${header}.${base64url({ ...decoded, sub: randomUUID() })}.${signature}`,
-    'signed with HS512 and the right secret': jwt.sign(claims, TEST_JWT_SECRET, { ...valid, algorithm: 'HS512' }),
-    expired: jwt.sign({ ...claims, iat: now - 3600, exp: now - 60 }, TEST_JWT_SECRET, { algorithm: 'HS256', issuer, audience }),
+    'signed with HS512 and the right secret': jwt.sign(claims, TEST_JWT_SECRET, { ...valid, algorithm: 'HS512', header: { alg: 'HS512', ...typed } }),
+    expired: jwt.sign({ ...claims, iat: now - 3600, exp: now - 60 }, TEST_JWT_SECRET, { algorithm: 'HS256', header: valid.header, issuer, audience }),
     'wrong issuer': jwt.sign(claims, TEST_JWT_SECRET, { ...valid, issuer: 'someone-else' }),
     'wrong audience': jwt.sign(claims, TEST_JWT_SECRET, { ...valid, audience: 'another-api' }),
     'no jti': jwt.sign({ sub: user.id, role: 'customer' }, TEST_JWT_SECRET, valid),

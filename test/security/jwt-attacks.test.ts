@@ -7,6 +7,7 @@ import { createHmac, createSign, generateKeyPairSync, randomUUID } from 'node:cr
 import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildTestApp, TEST_JWT_SECRET } from '../helper.js'
+import { IAT_CLOCK_SKEW_SECONDS } from '../../plugins/auth.js'
 import { createTestUser } from '../support/users.js'
 
 const PROTECTED = '/v1/users/me'
@@ -28,7 +29,8 @@ function signed (header: Claims, claims: Claims, key: string, algorithm: 'sha256
 const { app, config } = await buildTestApp(t)
 const user = await createTestUser(app, 'customer')
 const now = Math.floor(Date.now() / 1000)
-const HS256 = { alg: 'HS256', typ: 'JWT' }
+/** The header the server writes: access tokens are explicitly typed (RFC 9068 §2.1). */
+const HS256 = { alg: 'HS256', typ: 'at+jwt' }
 /** Exactly the claims the server issues (sub, role, jti, iat, exp, iss, aud). */
 const claims: Claims = {
   sub: user.id,
@@ -67,6 +69,32 @@ t.test('baseline: a hand-built HS256 token with the right key and claims is acce
   const response = await call(valid)
   t.equal(response.statusCode, 200)
   t.equal(response.json<{ id: string }>().id, user.id)
+})
+
+t.test('the server\'s own tokens carry typ "at+jwt" in their header', async (t) => {
+  const [header = ''] = user.token.split('.')
+  t.same(JSON.parse(Buffer.from(header, 'base64url').toString()), { alg: 'HS256', typ: 'at+jwt' })
+})
+
+t.test('the long form "application/at+jwt" of the type is accepted (RFC 7515 §4.1.9 lets the prefix be omitted or not)', async (t) => {
+  for (const typ of ['application/at+jwt', 'AT+JWT']) {
+    t.equal((await call(signed({ alg: 'HS256', typ }, claims, TEST_JWT_SECRET))).statusCode, 200, typ)
+  }
+})
+
+t.test('a correctly signed token with a wrong or missing typ is rejected (RFC 8725 §3.11: no cross-JWT confusion)', async (t) => {
+  for (const typ of ['JWT', 'jwt', 'JOSE', 'dpop+jwt', 'secevent+jwt', 'application/jwt', '', 42, null]) {
+    await assertRejected(t, signed({ alg: 'HS256', typ }, claims, TEST_JWT_SECRET))
+  }
+  await assertRejected(t, signed({ alg: 'HS256' }, claims, TEST_JWT_SECRET))
+})
+
+t.test('a correctly signed token issued in the future (beyond the clock-skew allowance) is rejected', async (t) => {
+  await assertRejected(t, signed(HS256, { ...claims, iat: now + IAT_CLOCK_SKEW_SECONDS + 60 }, TEST_JWT_SECRET))
+  await assertRejected(t, signed(HS256, { ...claims, iat: now + 3600, exp: now + 7200 }, TEST_JWT_SECRET))
+  await assertRejected(t, signed(HS256, { ...claims, iat: String(now) }, TEST_JWT_SECRET))
+  const skewed = await call(signed(HS256, { ...claims, iat: now + 5 }, TEST_JWT_SECRET))
+  t.equal(skewed.statusCode, 200, 'a few seconds ahead (another replica\'s clock) is tolerated')
 })
 
 t.test('alg "none" with an empty signature is rejected', async (t) => {

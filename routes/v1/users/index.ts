@@ -18,9 +18,9 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['users'],
       summary: 'Change own name or password (a new password needs currentPassword and signs out every session)',
       body: UpdateMeBody,
-      response: { 200: Type.Ref(User), ...problems(400, [403, 'currentPassword is wrong']) }
+      response: { 200: Type.Ref(User), ...problems(400, [403, 'currentPassword is wrong'], [429, 'Too many wrong currentPassword or sign-in attempts, or requests; see retry-after']) }
     }
-  }, async (request) => updateOwnAccount(fastify, request.user.sub, request.body))
+  }, async (request) => updateOwnAccount(fastify, { id: request.user.sub, ip: request.ip }, request.body))
 
   fastify.get('/', {
     config: { access: 'admin' },
@@ -36,12 +36,12 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: 'admin' },
     schema: {
       tags: ['users'],
-      summary: 'Change an account\'s role',
+      summary: 'Change another account\'s role (ends that account\'s sessions)',
       params: IdParams,
       body: UpdateRoleBody,
-      response: { 200: Type.Ref(User), ...problems(400, 404) }
+      response: { 200: Type.Ref(User), ...problems(400, [403, 'The caller is not an admin (any more), or names their own account'], 404) }
     }
-  }, async (request) => changeRole(fastify, request.params.id, request.body.role))
+  }, async (request) => changeRole(fastify, request.user.sub, request.params.id, request.body.role))
 }
 
 export default users

@@ -77,6 +77,89 @@ t.test('a successful login clears the failed-login count', async (t) => {
   t.equal((await signIn(app, email, PASSWORD)).statusCode, 200, 'the count restarted after the success')
 })
 
+/** How many answers had each status: { 401: 5, 429: 15 }. */
+function tally (statuses: number[]): Record<number, number> {
+  const counts: Record<number, number> = {}
+  for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1
+  return counts
+}
+
+t.test(`a burst of 20 concurrent wrong passwords gets at most ${MAX_FAILED_LOGINS} checks; the rest answer 429, and so does the right password after`, async (t) => {
+  const { app } = await buildTestApp(t)
+  const email = uniqueEmail()
+  await register(app, email)
+  const burst = await Promise.all(Array.from({ length: 20 }, async (_, i) => signIn(app, email, `wrong-${i}-password`)))
+  const counts = tally(burst.map((response) => response.statusCode))
+  t.ok((counts[401] ?? 0) <= MAX_FAILED_LOGINS, `at most ${MAX_FAILED_LOGINS} checked (${JSON.stringify(counts)})`)
+  t.equal((counts[401] ?? 0) + (counts[429] ?? 0), 20, 'every other answer is 429, none 5xx')
+  for (const response of burst.filter((r) => r.statusCode === 429)) {
+    t.ok(Number(response.headers['retry-after']) > 0)
+    t.match(response.headers['content-type'], /^application\/problem\+json/)
+  }
+  t.equal((await signIn(app, email, PASSWORD)).statusCode, 429, 'the lock holds against the right password')
+})
+
+t.test('9 wrong passwords and the right one at once: the right one succeeds only if it was admitted, and never more than the limit are checked', async (t) => {
+  const { app } = await buildTestApp(t)
+  for (const rightAt of [0, 9, 4]) {
+    const email = uniqueEmail()
+    await register(app, email)
+    const passwords = Array.from({ length: 10 }, (_, i) => i === rightAt ? PASSWORD : `wrong-${i}-password`)
+    const statuses = (await Promise.all(passwords.map(async (password) => signIn(app, email, password)))).map((r) => r.statusCode)
+    const checked = statuses.filter((status) => status === 401 || status === 200).length
+    t.ok(checked <= MAX_FAILED_LOGINS, `at most ${MAX_FAILED_LOGINS} passwords checked (${statuses.join(' ')})`)
+    t.ok(statuses[rightAt] === 200 || statuses[rightAt] === 429, 'the right password: signed in if admitted, else 429')
+    t.same(statuses.filter((status, i) => i !== rightAt && status !== 401 && status !== 429), [], 'wrong ones: 401 or 429 only')
+  }
+})
+
+t.test(`currentPassword of a password change shares the lock: ${MAX_FAILED_LOGINS} wrong answers, then 429 even to the right one`, async (t) => {
+  const { app } = await buildTestApp(t)
+  const email = uniqueEmail()
+  await register(app, email)
+  const login = await signIn(app, email, PASSWORD)
+  const headers = { authorization: `Bearer ${String(login.json().accessToken)}` }
+  const change = async (currentPassword: string) => app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: 'a brand new passphrase', currentPassword } })
+  // The reported case: twelve wrong answers in a row, then the right one.
+  const statuses: number[] = []
+  for (let i = 0; i < 12; i++) statuses.push((await change(`wrong-${i}-password`)).statusCode)
+  t.same(statuses, [...Array<number>(MAX_FAILED_LOGINS).fill(403), ...Array<number>(12 - MAX_FAILED_LOGINS).fill(429)])
+  const right = await change(PASSWORD)
+  t.equal(right.statusCode, 429)
+  t.ok(Number(right.headers['retry-after']) > 0)
+  t.match(right.json().type, /\/problems\/too-many-login-attempts$/)
+  t.equal((await signIn(app, email, PASSWORD)).statusCode, 429, 'sign-in from the same client is locked too')
+  t.equal((await signIn(app, email, PASSWORD, '10.0.0.9')).statusCode, 200, 'the password did not change; elsewhere it still signs in')
+})
+
+t.test(`a burst of 20 concurrent wrong currentPasswords gets at most ${MAX_FAILED_LOGINS} checks`, async (t) => {
+  const { app } = await buildTestApp(t)
+  const email = uniqueEmail()
+  await register(app, email)
+  const login = await signIn(app, email, PASSWORD)
+  const headers = { authorization: `Bearer ${String(login.json().accessToken)}` }
+  const burst = await Promise.all(Array.from({ length: 20 }, async (_, i) =>
+    app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: 'a brand new passphrase', currentPassword: `wrong-${i}-password` } })))
+  const counts = tally(burst.map((response) => response.statusCode))
+  t.ok((counts[403] ?? 0) <= MAX_FAILED_LOGINS, `at most ${MAX_FAILED_LOGINS} checked (${JSON.stringify(counts)})`)
+  t.equal((counts[403] ?? 0) + (counts[429] ?? 0), 20)
+  const right = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: 'a brand new passphrase', currentPassword: PASSWORD } })
+  t.equal(right.statusCode, 429)
+})
+
+t.test('a right currentPassword clears the count, like a sign-in', async (t) => {
+  const { app } = await buildTestApp(t)
+  const email = uniqueEmail()
+  await register(app, email)
+  const login = await signIn(app, email, PASSWORD)
+  const headers = { authorization: `Bearer ${String(login.json().accessToken)}` }
+  for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++) t.equal((await signIn(app, email, 'wrong-password')).statusCode, 401)
+  const changed = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: 'a brand new passphrase', currentPassword: PASSWORD } })
+  t.equal(changed.statusCode, 200)
+  for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++) t.equal((await signIn(app, email, 'wrong-password')).statusCode, 401)
+  t.equal((await signIn(app, email, 'a brand new passphrase')).statusCode, 200)
+})
+
 t.test('cache counters count up and start over once their window expired', async (t) => {
   const { app } = await buildTestApp(t)
   const key = `test-counter-${Date.now()}`

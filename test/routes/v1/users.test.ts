@@ -183,3 +183,98 @@ t.test('PATCH /v1/users/:id answers 404 for an unknown id and 400 for a bad id o
     t.equal(response.statusCode, 400, JSON.stringify(payload))
   }
 })
+
+/** A signed-up account promoted in the database, then signed in again: an admin with a real session. */
+async function signedUpAdmin (app: FastifyInstance) {
+  const { email, tokens } = await signedUp(app)
+  await app.db.query("UPDATE users SET role = 'admin' WHERE id = $1", [tokens.user.id])
+  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
+  const admin = login.json<{ accessToken: string, refreshToken: string, user: { id: string, role: string } }>()
+  if (admin.user.role !== 'admin') throw new Error('promotion did not take')
+  return { id: admin.user.id, email, refreshToken: admin.refreshToken, headers: { authorization: `Bearer ${admin.accessToken}` } }
+}
+
+function roleClaim (accessToken: string): unknown {
+  const payload = accessToken.split('.')[1] ?? ''
+  return (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { role?: unknown }).role
+}
+
+t.test('a demoted admin\'s still-valid token is refused on every admin route: no self re-promotion', async (t) => {
+  const { app } = await buildTestApp(t)
+  const a = await signedUpAdmin(app)
+  const b = await signedUpAdmin(app)
+  const victim = await createTestUser(app)
+  const demote = await app.inject({ method: 'PATCH', url: `/v1/users/${a.id}`, headers: b.headers, payload: { role: 'customer' } })
+  t.equal(demote.statusCode, 200)
+  t.equal(demote.json().role, 'customer')
+
+  for (const target of [a.id, victim.id, b.id]) {
+    for (const role of ['admin', 'customer']) {
+      const response = await app.inject({ method: 'PATCH', url: `/v1/users/${target}`, headers: a.headers, payload: { role } })
+      t.equal(response.statusCode, 403, `${target === a.id ? 'self' : 'other'} → ${role}`)
+      t.match(response.headers['content-type'], /^application\/problem\+json/)
+      t.match(response.json().type, /\/problems\/forbidden$/)
+    }
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/v1/users', headers: a.headers })).statusCode, 403, 'listing accounts too')
+  const product = { sku: 'DEMOTED-1', name: 'Demoted', priceCents: 100, stock: 1 }
+  t.equal((await app.inject({ method: 'POST', url: '/v1/products', headers: a.headers, payload: product })).statusCode, 403, 'product admin too')
+
+  const { rows } = await app.db.query<{ id: string, role: string }>('SELECT id, role FROM users WHERE id = ANY($1::uuid[])', [[a.id, b.id, victim.id]])
+  t.same(Object.fromEntries(rows.map((row) => [row.id, row.role])), { [a.id]: 'customer', [b.id]: 'admin', [victim.id]: 'customer' })
+  t.equal((await app.inject({ method: 'GET', url: '/v1/users', headers: b.headers })).statusCode, 200, 'the admin who stayed one still can')
+})
+
+t.test('a role change ends the target\'s sessions; the next sign-in carries the new role', async (t) => {
+  const { app } = await buildTestApp(t)
+  const a = await signedUpAdmin(app)
+  const b = await signedUpAdmin(app)
+  t.equal((await app.inject({ method: 'PATCH', url: `/v1/users/${a.id}`, headers: b.headers, payload: { role: 'customer' } })).statusCode, 200)
+  const refresh = await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: a.refreshToken } })
+  t.equal(refresh.statusCode, 401, 'the refresh token opened as an admin is revoked')
+  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: a.email, password: PASSWORD } })
+  t.equal(login.statusCode, 200)
+  t.equal(roleClaim(login.json<{ accessToken: string }>().accessToken), 'customer')
+})
+
+t.test('setting the role an account already has changes nothing and keeps its sessions', async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await signedUpAdmin(app)
+  const { tokens } = await signedUp(app)
+  const same = await app.inject({ method: 'PATCH', url: `/v1/users/${tokens.user.id}`, headers: admin.headers, payload: { role: 'customer' } })
+  t.equal(same.statusCode, 200)
+  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: tokens.refreshToken } })).statusCode, 200)
+})
+
+t.test('refresh reads the role from the database: a token minted after a demotion says customer', async (t) => {
+  const { app } = await buildTestApp(t)
+  const a = await signedUpAdmin(app)
+  // Straight in the database, so the sessions survive and only refresh's own reading of the role is tested.
+  await app.db.query("UPDATE users SET role = 'customer' WHERE id = $1", [a.id])
+  const refresh = await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: a.refreshToken } })
+  t.equal(refresh.statusCode, 200)
+  const body = refresh.json<{ accessToken: string, user: { role: string } }>()
+  t.equal(roleClaim(body.accessToken), 'customer')
+  t.equal(body.user.role, 'customer')
+})
+
+t.test('an admin cannot change their own role: 403 own-role-change, role and sessions kept', async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await signedUpAdmin(app)
+  for (const role of ['customer', 'admin']) {
+    const response = await app.inject({ method: 'PATCH', url: `/v1/users/${admin.id}`, headers: admin.headers, payload: { role } })
+    t.equal(response.statusCode, 403, role)
+    t.match(response.headers['content-type'], /^application\/problem\+json/)
+    t.match(response.json().type, /\/problems\/own-role-change$/)
+    t.match(response.json().detail, /own role/)
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/v1/users', headers: admin.headers })).statusCode, 200, 'still an admin')
+  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: admin.refreshToken } })).statusCode, 200)
+})
+
+t.test('an admin token whose account was deleted answers 401 on admin routes', async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await createTestUser(app, 'admin')
+  await app.db.query('DELETE FROM users WHERE id = $1', [admin.id])
+  t.equal((await app.inject({ method: 'GET', url: '/v1/users', headers: admin.headers })).statusCode, 401)
+})
