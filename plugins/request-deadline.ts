@@ -61,9 +61,12 @@ export class ReceiveDeadline {
       return payload
     }
     if (BODY_IGNORED.has(this.request.method)) return payload
-    this.reading = new PassThrough()
-    payload.pipe(this.reading)
-    return this.reading
+    const reading = new PassThrough()
+    // pipe() does not pass errors on: without this, a client leaving mid-body would leave Fastify waiting forever.
+    payload.once('error', (error) => { reading.destroy(error) })
+    payload.pipe(reading)
+    this.reading = reading
+    return reading
   }
 
   private expire (): void {

@@ -3,6 +3,7 @@
  * the connection closed, long before the body's natural end; fast requests, slow handlers and idle keep-alive
  * connections are left alone. Timing bounds are generous (twice the deadline) on purpose.
  */
+import { connect } from 'node:net'
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../helper.js'
@@ -111,4 +112,20 @@ t.test('fast requests, a body trickled within the deadline, a slow handler and a
   t.equal((await connection.request(get)).status, 200)
   const post = head('POST', '/v1/test/echo', port, jsonBodyHeaders)
   t.equal((await connection.request(post, BODY)).status, 200, 'a body on a reused connection is timed from its own headers')
+})
+
+t.test('a client that leaves in the middle of its body does not leave a request hanging', async (t) => {
+  const test = await buildTestApp(t, { captureLogs: true, env: { LOG_FORMAT: 'json', REQUEST_TIMEOUT_MS: '60000' }, routes: testRoutes })
+  await test.app.listen({ port: 0, host: '127.0.0.1' })
+  const address = test.app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('not listening on a port')
+  const socket = connect(address.port, '127.0.0.1')
+  await new Promise((resolve) => socket.once('connect', resolve))
+  socket.write(`${head('POST', '/v1/test/echo', address.port, [...jsonBodyHeaders, 'x-request-id: leaves-mid-body'])}\r\n\r\n${BODY.slice(0, 5)}`)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  socket.destroy()
+  // Fastify's body reader sees the abort and hands it to the error handler, which logs it; a hung one never does.
+  const completed = (): boolean => test.logs.some((line) => line.requestId === 'leaves-mid-body' && line.err !== undefined)
+  for (let waited = 0; waited < 3000 && !completed(); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))
+  t.ok(completed(), 'the abort reached the error handler, long before the 60 s deadline')
 })
