@@ -21,14 +21,18 @@ function announcesBody (headers: IncomingHttpHeaders): boolean {
 }
 
 /** After the answer is written, the connection is closed: its unread body bytes cannot start a new request. */
-function closeOnceAnswered (reply: FastifyReply): void {
+function closeOnceAnswered (request: FastifyRequest, reply: FastifyReply): void {
   const response = reply.raw
-  // The request's socket, not the response's: a finished response has already let go of it.
-  const socket = reply.request.raw.socket
-  const destroy = (): void => { socket.destroy() }
+  // Destroying an incomplete request destroys its socket; it also works for app.inject's stand-in request.
+  const destroy = (): void => { request.raw.destroy() }
   if (!response.headersSent) reply.header('connection', 'close')
   if (response.writableFinished) destroy()
   else response.once('finish', destroy)
+}
+
+/** Node's parser sets `complete` once the last body byte is in; app.inject's request only ends. */
+function received (request: FastifyRequest): boolean {
+  return request.raw.complete || request.raw.readableEnded
 }
 
 /**
@@ -47,21 +51,24 @@ export class ReceiveDeadline {
 
   constructor (private readonly request: FastifyRequest, private readonly reply: FastifyReply, private readonly timeoutMs: number) {
     this.timer = setTimeout(() => { this.expire() }, Math.max(0, timeoutMs - reply.elapsedTime))
-    // Never what keeps the process alive, and gone as soon as the body is complete or the request aborted.
+    // Never what keeps the process alive, and gone as soon as the body is read or the request aborted.
     this.timer.unref()
-    request.raw.once('close', () => { clearTimeout(this.timer) })
+    const stop = (): void => { clearTimeout(this.timer) }
+    request.raw.once('end', stop).once('close', stop)
   }
 
   /** preParsing: hands Fastify a stream this deadline can fail without destroying the socket (which would prevent any answer). */
   payloadFor (payload: RequestPayload): RequestPayload {
     this.parsingBegan = true
     if (this.expired) throw new RequestTimeoutError(this.timeoutMs)
-    if (this.request.raw.complete) {
+    if (received(this.request)) {
       clearTimeout(this.timer)
       return payload
     }
     if (BODY_IGNORED.has(this.request.method)) return payload
     const reading = new PassThrough()
+    // Fastify listens for errors only while it reads; one after that must not become an uncaught exception.
+    reading.on('error', () => {})
     // pipe() does not pass errors on: without this, a client leaving mid-body would leave Fastify waiting forever.
     payload.once('error', (error) => { reading.destroy(error) })
     payload.pipe(reading)
@@ -70,12 +77,19 @@ export class ReceiveDeadline {
   }
 
   private expire (): void {
-    if (this.request.raw.complete) return
-    this.request.log.info({ timeoutMs: this.timeoutMs }, 'request not received in time')
-    // Whoever answers (the 408 below, preParsing's 408, or a handler that never read the body) closes the connection.
-    closeOnceAnswered(this.reply)
-    if (this.reading !== undefined) this.reading.destroy(new RequestTimeoutError(this.timeoutMs))
-    else if (!this.parsingBegan) this.expired = true
+    if (received(this.request)) return
+    // A timer callback that threw would take the whole process down; at worst this request is not cut.
+    try {
+      this.request.log.info({ timeoutMs: this.timeoutMs }, 'request not received in time')
+      // Whoever answers (the 408 below, preParsing's 408, or a handler that never read the body) closes the connection.
+      closeOnceAnswered(this.request, this.reply)
+      // Answered without reading the body (415, 413 by content-length, a GET): closing is all that is left.
+      if (this.reply.raw.headersSent) return
+      if (this.reading !== undefined) this.reading.destroy(new RequestTimeoutError(this.timeoutMs))
+      else if (!this.parsingBegan) this.expired = true
+    } catch (error) {
+      this.request.log.error({ err: error }, 'request deadline failed')
+    }
   }
 }
 
@@ -86,7 +100,7 @@ async function requestDeadlinePlugin (fastify: FastifyInstance): Promise<void> {
 
   fastify.addHook('onRequest', (request, reply, done) => {
     // A body that came in the packet of its headers is complete by now: no timer for it.
-    if (announcesBody(request.headers) && !request.raw.complete) request.receiveDeadline = new ReceiveDeadline(request, reply, timeoutMs)
+    if (announcesBody(request.headers) && !received(request)) request.receiveDeadline = new ReceiveDeadline(request, reply, timeoutMs)
     done()
   })
 

@@ -69,11 +69,17 @@ t.test('a body that never comes (stalled after the headers) is cut the same way'
   }
 })
 
-t.test('an answer given before the body was read (401, a GET) still closes the connection at the deadline', async (t) => {
+t.test('an answer given before the body was read (401, 415, 413, a GET) still closes the connection at the deadline', async (t) => {
   const port = await listening(t)
-  for (const [method, target, status] of [['POST', '/v1/orders', 401], ['GET', '/health/live', 200]] as const) {
+  const answeredFirst = [
+    ['POST', '/v1/orders', 401, jsonBodyHeaders],
+    ['POST', '/v1/test/echo', 415, ['content-type: text/plain', `content-length: ${Buffer.byteLength(BODY)}`]],
+    ['POST', '/v1/test/echo', 413, ['content-type: application/json', `content-length: ${2 * 1024 * 1024}`]],
+    ['GET', '/health/live', 200, jsonBodyHeaders]
+  ] as const
+  for (const [method, target, status, headers] of answeredFirst) {
     const exchange = await sendSlowly(port, {
-      head: head(method, target, port, jsonBodyHeaders),
+      head: head(method, target, port, [...headers]),
       chunks: [...BODY],
       intervalMs: BYTE_EVERY_MS,
       giveUpAfterMs: BODY.length * BYTE_EVERY_MS + 5000
@@ -128,4 +134,16 @@ t.test('a client that leaves in the middle of its body does not leave a request 
   const completed = (): boolean => test.logs.some((line) => line.requestId === 'leaves-mid-body' && line.err !== undefined)
   for (let waited = 0; waited < 3000 && !completed(); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))
   t.ok(completed(), 'the abort reached the error handler, long before the 60 s deadline')
+})
+
+t.test('app.inject requests with a body are not timed out once read (its stand-in request has no `complete`)', async (t) => {
+  const test = await buildTestApp(t, { captureLogs: true, env: { LOG_FORMAT: 'json', REQUEST_TIMEOUT_MS: '300' }, routes: testRoutes })
+  const read = await test.app.inject({ method: 'POST', url: '/v1/test/echo', headers: { 'x-request-id': 'inject-read', 'content-type': 'application/json' }, payload: BODY })
+  t.equal(read.statusCode, 200)
+  // Nobody reads this body, and inject's request never ends: the deadline passes, and must not crash the process.
+  const unread = await test.app.inject({ method: 'GET', url: '/health/live', headers: { 'content-type': 'application/json' }, payload: BODY })
+  t.equal(unread.statusCode, 200, 'a GET whose body nobody reads')
+  await new Promise((resolve) => setTimeout(resolve, 900))
+  t.notOk(test.logs.some((line) => line.requestId === 'inject-read' && line.msg === 'request not received in time'), 'a body that was read is never timed out')
+  t.notMatch(test.logText(), /request deadline failed/)
 })
