@@ -11,6 +11,7 @@ import configPlugin from '../plugins/config.js'
 import lifecycle from '../plugins/lifecycle.js'
 import requestId from '../plugins/request-id.js'
 import errors, { answerNotFound } from '../plugins/errors.js'
+import requestDeadline from '../plugins/request-deadline.js'
 import security from '../plugins/security.js'
 import compress from '../plugins/compress.js'
 import loadShedding from '../plugins/load-shedding.js'
@@ -55,11 +56,13 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // Bodies are JSON only (docs/api.md): without its text/plain parser, Fastify answers 415 for any other type.
   app.removeContentTypeParser('text/plain')
 
-  // 1. Cross-cutting request handling: config, lifecycle flag, ids, error format.
+  // 1. Cross-cutting request handling: config, lifecycle flag, ids, error format, the request deadline.
   await app.register(configPlugin, { config })
   await app.register(lifecycle)
   await app.register(requestId)
   await app.register(errors)
+  // Before compress: its preParsing hook must read the body through the deadline's stream, not the raw one.
+  await app.register(requestDeadline)
   // 2. Protective layers that run before any handler: headers, CORS, compression, load shedding.
   await app.register(security)
   await app.register(compress)

@@ -59,3 +59,13 @@ export class ServiceUnavailableError extends AppError {
     super(503, 'service-unavailable', message, {}, { 'retry-after': String(retryAfterSeconds) })
   }
 }
+
+/**
+ * The request (headers and body) did not arrive within REQUEST_TIMEOUT_MS. The connection is closed after the
+ * answer: the rest of the body may still be on its way, so the next bytes are not a new request.
+ */
+export class RequestTimeoutError extends AppError {
+  constructor (timeoutMs: number) {
+    super(408, 'request-timeout', `The request was not received within ${timeoutMs} ms`, {}, { connection: 'close' })
+  }
+}

@@ -1,6 +1,7 @@
-import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
+import type { FastifyBaseLogger, FastifyRequest, FastifyServerOptions } from 'fastify'
 import type { Bindings, ChildLoggerOptions, DestinationStream, LogFn, Logger } from 'pino'
 import type { Config } from './config.js'
+import { loggableUrl } from './log-url.js'
 
 /** Never written to a log, wherever they appear in a logged object (docs/api.md, OWASP logging cheat sheet). */
 export const REDACTED_PATHS = [
@@ -29,10 +30,24 @@ const PRETTY_OPTIONS = {
   messageFormat: '{if requestId}{requestId} {end}{msg}'
 }
 
+/** Fastify's own `req` serializer (its `incoming request` line), with the query values left out (src/log-url.ts). */
+export function serializeRequest (request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: loggableUrl(request.url),
+    // A repeated header arrives as an array; the logger's type (and a reader) expect one value.
+    version: [request.headers['accept-version']].flat()[0],
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort
+  }
+}
+
 export function loggerOptions (config: Config, stream?: DestinationStream): FastifyServerOptions['logger'] {
   const base = {
     level: config.logLevel,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' }
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { req: serializeRequest }
   }
   if (stream !== undefined) return { ...base, stream }
   if (usesPrettyLogs(config)) return { ...base, transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } }

@@ -1,4 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
+import { loggableUrl } from './log-url.js'
 
 /** Probes and scrapes arrive every few seconds from every replica; their lines would drown the real ones. */
 const QUIET_PATHS = /^\/(health|metrics)(\/|\?|$)/
@@ -10,14 +11,15 @@ const LOG_OPTIONS = {
 
 /**
  * For pretty (development) logs: one line per request, written when it completes, saying what a developer
- * looks for (`GET /v1/products?limit=3 → 200 in 4.1 ms`), instead of Fastify's two multi-line entries.
+ * looks for (`GET /v1/products?limit → 200 in 4.1 ms`; query names only, src/log-url.ts), instead of Fastify's
+ * two multi-line entries.
  */
 class CompactRequestLog extends LogController {
   override incomingRequest (): void {}
 
   override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return
-    const line = `${request.method} ${request.url} → ${reply.statusCode} in ${reply.elapsedTime.toFixed(1)} ms`
+    const line = `${request.method} ${loggableUrl(request.url)} → ${reply.statusCode} in ${reply.elapsedTime.toFixed(1)} ms`
     if (error !== null && error !== undefined) reply.log.error({ err: error }, line)
     else reply.log.info(line)
   }

@@ -10,6 +10,7 @@ import { buildValidator } from './validation.js'
 import { buildSerializer } from './serialization.js'
 import { BadRequestError } from './errors.js'
 import { toProblem } from './problem.js'
+import { answerClientError } from './client-error.js'
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
@@ -36,8 +37,11 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    // Node checks these on an interval (~30 s granularity); they cut off slow-loris style clients.
-    http: { requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.requestTimeoutMs) },
+    // Node checks this on an interval (~30 s granularity); it cuts off clients that send their headers slowly.
+    // REQUEST_TIMEOUT_MS itself is applied by plugins/request-deadline.ts: Node's requestTimeout did not end a
+    // trickled body (and Fastify sets it from its own top-level option, overriding one given here).
+    http: { headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.requestTimeoutMs) },
+    clientErrorHandler: answerClientError,
     // A request that arrives on an already-open keep-alive socket after close() began is served (with
     // `connection: close`) rather than refused: the database and Redis stay open until the drain ends, and
     // Fastify's own refusal would be a plain-JSON 503, not a problem. New connections are refused by close().

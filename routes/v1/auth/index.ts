@@ -5,10 +5,14 @@ import { User } from '../../../schemas/user.js'
 import { problems } from '../../../schemas/responses.js'
 import { registerUser } from '../../../src/users/service.js'
 import { login, logout, refresh } from '../../../src/auth/service.js'
+import { forbidStoring } from '../../../src/no-store.js'
 
 const AUTH_RATE_WINDOW_MS = 60_000
 
 const auth: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Token responses (RFC 6749 §5.1) and the accounts they are for: never stored by a cache.
+  fastify.addHook('onSend', forbidStoring)
+
   // A stricter per-IP limit on top of the /v1 one: these routes are what credential stuffing aims at. A hook of
   // this plugin, so it belongs to these routes whatever spelling of their path a client sends.
   fastify.addHook('onRequest', fastify.extraRateLimit({

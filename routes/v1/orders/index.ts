@@ -6,6 +6,7 @@ import { Order, OrderListQuery, PlaceOrderHeaders, placeOrderBody } from '../../
 import { Page } from '../../../schemas/pagination.js'
 import { problems } from '../../../schemas/responses.js'
 import { cancelOrder, getOrder, listOrders, placeOrder, type Viewer } from '../../../src/orders/service.js'
+import { forbidStoring } from '../../../src/no-store.js'
 
 const OrderRef = Type.Ref(Order)
 const ORDER_RATE_WINDOW_MS = 60_000
@@ -15,6 +16,9 @@ function viewerOf (request: FastifyRequest): Viewer {
 }
 
 const orderRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Orders are personal data: never stored by a cache.
+  fastify.addHook('onSend', forbidStoring)
+
   // OWASP API6: placing an order reserves stock, so one account must not hoard it by ordering in a loop.
   // Per user, on top of the per-IP limit every /v1 route has; attempts that fail validation do not count.
   const ordersPerUser = fastify.extraRateLimit({

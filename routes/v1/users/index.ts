@@ -5,8 +5,12 @@ import { IdParams } from '../../../schemas/common.js'
 import { Page, PageQuery } from '../../../schemas/pagination.js'
 import { problems } from '../../../schemas/responses.js'
 import { changeRole, getOwnAccount, listAccounts, updateOwnAccount } from '../../../src/users/service.js'
+import { forbidStoring } from '../../../src/no-store.js'
 
 const users: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Accounts are personal data: never stored by a cache.
+  fastify.addHook('onSend', forbidStoring)
+
   fastify.get('/me', {
     config: { access: 'signed-in' },
     schema: { tags: ['users'], summary: 'The signed-in account', response: { 200: Type.Ref(User), ...problems() } }
