@@ -172,13 +172,17 @@ async function sendableSlugs (): Promise<Map<string, Set<number>>> {
     }
   }
 
-  // 3. `slug: '<slug>'` options (extraRateLimit), answered by the one class that takes its slug from options.
-  const options = files.flatMap(({ text }) => [...text.matchAll(/\bslug:\s*'([a-z][a-z-]*)'/g)].map((match) => match[1] ?? ''))
+  // 3. `{ status: <status>, slug: '<slug>' }` literals (src/client-error.ts writes its problems on the socket).
+  for (const { text } of files) {
+    for (const [, status = '', slug = ''] of text.matchAll(/\bstatus:\s*(\d{3}),\s*slug:\s*'([a-z][a-z-]*)'/g)) add(slug, Number(status))
+  }
+  // 4. Other `slug: '<slug>'` options (extraRateLimit), answered by the one class that takes its slug from options.
+  const options = files.flatMap(({ text }) => [...text.matchAll(/(?<!\bstatus:\s*\d{3},\s*)\bslug:\s*'([a-z][a-z-]*)'/g)].map((match) => match[1] ?? ''))
   if (options.length > 0 && passedOn.size !== 1) throw new Error(`slug options found, but ${passedOn.size} statuses pass a slug on: extend this scanner`)
   for (const slug of options) add(slug, [...passedOn][0] ?? 0)
 
   const problemSource = files.find((file) => file.path === join('src', 'problem.ts'))?.text ?? ''
-  // 4. Fastify's and plugins' error codes mapped to slugs; the status is the one the library gives the code.
+  // 5. Fastify's and plugins' error codes mapped to slugs; the status is the one the library gives the code.
   const mapping = /FASTIFY_CODE_SLUGS[^=]*=\s*\{([\s\S]*?)\n\}/.exec(problemSource)?.[1] ?? ''
   const fastifyCodes = errorCodes as unknown as Record<string, (new () => { statusCode?: number }) | undefined>
   // @fastify/under-pressure makes this error with 503 inside the plugin and does not export it.
@@ -190,7 +194,7 @@ async function sendableSlugs (): Promise<Map<string, Set<number>>> {
     add(slug, status)
   }
 
-  // 5. `problemType('<slug>')` in src/problem.ts, with the status of the `titleOf(…)` that follows it.
+  // 6. `problemType('<slug>')` in src/problem.ts, with the status of the `titleOf(…)` that follows it.
   for (const [, slug = '', status = ''] of problemSource.matchAll(/problemType\('([a-z][a-z-]*)'\)[\s\S]{0,80}?titleOf\((\w+)\)/g)) {
     const value = /^\d{3}$/.test(status) ? status : new RegExp(`const ${status} = [^\\n]*?(\\d{3})`).exec(problemSource)?.[1]
     add(slug, Number(value))
