@@ -26,7 +26,7 @@ export function significantPart (password: string): string {
   return password.normalize('NFKC').replace(INVISIBLE, '').trim()
 }
 
-export function assertPasswordPolicy (password: string): void {
+export async function assertPasswordPolicy (password: string): Promise<void> {
   const significant = significantPart(password)
   if (significant === '') {
     throw new WeakPasswordError('blank', 'password must contain visible characters, not only spaces or invisible characters')
@@ -35,7 +35,7 @@ export function assertPasswordPolicy (password: string): void {
     throw new WeakPasswordError('min-length', `password must have at least ${MIN_PASSWORD_LENGTH} characters, not counting ` +
       'invisible characters or spaces at either end (Unicode code points after NFKC normalisation)')
   }
-  if (isCommonPassword(significant.toLowerCase())) {
+  if (await isCommonPassword(significant.toLowerCase(), MIN_PASSWORD_LENGTH)) {
     throw new WeakPasswordError('common', 'password is one of the most commonly used passwords; choose another')
   }
 }

@@ -20,7 +20,7 @@ export interface UsersDeps {
 
 /** Self-service sign-up: always a customer; the email is stored lower-cased. */
 export async function registerUser (deps: UsersDeps, input: { email: string, password: string, name: string }): Promise<User> {
-  assertPasswordPolicy(input.password)
+  await assertPasswordPolicy(input.password)
   const passwordHash = await hashPassword(input.password, deps.config.passwordHashQueueMax)
   try {
     const row = await users.insertUser(deps.db, { email: input.email.toLowerCase(), name: input.name, passwordHash, role: 'customer' })
@@ -52,7 +52,7 @@ export async function updateOwnAccount (deps: UsersDeps, caller: { id: string, i
     throw new BadRequestError('Changing the password requires currentPassword')
   }
   // Before currentPassword is checked: a refused new password costs no argon2 and no attempt of the lock.
-  if (changes.password !== undefined) assertPasswordPolicy(changes.password)
+  if (changes.password !== undefined) await assertPasswordPolicy(changes.password)
   const account = await users.findUserWithHashById(deps.db, userId)
   if (account === undefined) throw new UnauthorizedError('The account of this token no longer exists')
 
