@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { usingPostgres } from '../helper.js'
-import { startTcpProxy } from '../support/tcp-proxy.js'
+import { proxyInFront } from '../support/tcp-proxy.js'
 import { httpCall, serverEnv, startServer, type HttpResult } from '../support/server-process.js'
 
 /** "Fast" in docs/api.md's sense: a hung request would run into this and fail the test instead of passing slowly. */
@@ -20,14 +20,9 @@ const register = async (url: string): Promise<HttpResult> => httpCall(`${url}/v1
 // PGlite runs inside the process: there is no connection to cut. The proof needs a real PostgreSQL server.
 t.test('database outage: 503 problem fast, readiness fails, liveness holds, recovery without restart', { skip: usingPostgres ? false : 'needs DATABASE_URL (PGlite is in-process, nothing to cut)' }, async (t) => {
   const env = await serverEnv(t)
-  const direct = new URL(env.DATABASE_URL ?? '')
-  const proxy = await startTcpProxy(Number(direct.port || 5432), direct.hostname)
-  t.teardown(async () => { await proxy.close() })
-  const viaProxy = new URL(direct.toString())
-  viaProxy.hostname = '127.0.0.1'
-  viaProxy.port = String(proxy.port)
+  const { proxy, url: viaProxy } = await proxyInFront(t, env.DATABASE_URL ?? '', 5432)
   const server = await startServer(t, {
-    baseEnv: { ...env, DATABASE_URL: viaProxy.toString(), DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '1000' }
+    baseEnv: { ...env, DATABASE_URL: viaProxy, DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '1000' }
   })
 
   t.equal((await register(server.url)).status, 201, 'writes work before the outage')

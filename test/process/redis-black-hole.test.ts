@@ -7,7 +7,7 @@
  */
 import t from 'tap'
 import { usingRedis } from '../helper.js'
-import { startTcpProxy } from '../support/tcp-proxy.js'
+import { proxyInFront } from '../support/tcp-proxy.js'
 import { httpCall, serverEnv, startServer } from '../support/server-process.js'
 
 /** Every request must answer within this, even before the silence is detected (three 500 ms command timeouts). */
@@ -24,14 +24,9 @@ function median (values: number[]): number {
 
 t.test('black-holed Redis: reads stay fast once detected, readiness degraded, metrics say so, recovery by itself', { skip: usingRedis ? false : 'needs REDIS_URL (the in-memory cache cannot go silent)' }, async (t) => {
   const env = await serverEnv(t)
-  const direct = new URL(env.REDIS_URL ?? '')
-  const proxy = await startTcpProxy(Number(direct.port || 6379), direct.hostname)
-  t.teardown(async () => { await proxy.close() })
-  const viaProxy = new URL(direct.toString())
-  viaProxy.hostname = '127.0.0.1'
-  viaProxy.port = String(proxy.port)
+  const { proxy, url: viaProxy } = await proxyInFront(t, env.REDIS_URL ?? '', 6379)
   const admin = { email: `black-hole-admin-${process.pid}@example.test`, password: 'admin password for this test' }
-  const server = await startServer(t, { baseEnv: { ...env, REDIS_URL: viaProxy.toString(), ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } })
+  const server = await startServer(t, { baseEnv: { ...env, REDIS_URL: viaProxy, ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } })
   const json = { 'content-type': 'application/json' }
   const login = await httpCall(`${server.url}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(admin) })
   const { accessToken } = JSON.parse(login.body) as { accessToken: string }

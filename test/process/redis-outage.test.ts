@@ -1,6 +1,6 @@
 import t from 'tap'
 import { usingRedis } from '../helper.js'
-import { startTcpProxy } from '../support/tcp-proxy.js'
+import { proxyInFront } from '../support/tcp-proxy.js'
 import { httpCall, serverEnv, startServer, type HttpResult } from '../support/server-process.js'
 
 const RATE_LIMIT_MAX = 3
@@ -11,13 +11,8 @@ const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve,
 
 t.test('redis outage: requests still served, readiness degraded, rate limit skipped, recovery by itself', { skip: usingRedis ? false : 'needs REDIS_URL (the in-memory cache cannot go down)' }, async (t) => {
   const env = await serverEnv(t, { env: { RATE_LIMIT_MAX: String(RATE_LIMIT_MAX) } })
-  const direct = new URL(env.REDIS_URL ?? '')
-  const proxy = await startTcpProxy(Number(direct.port || 6379), direct.hostname)
-  t.teardown(async () => { await proxy.close() })
-  const viaProxy = new URL(direct.toString())
-  viaProxy.hostname = '127.0.0.1'
-  viaProxy.port = String(proxy.port)
-  const server = await startServer(t, { baseEnv: { ...env, REDIS_URL: viaProxy.toString() } })
+  const { proxy, url: viaProxy } = await proxyInFront(t, env.REDIS_URL ?? '', 6379)
+  const server = await startServer(t, { baseEnv: { ...env, REDIS_URL: viaProxy } })
   // The product list is a cached read: during the outage it must come from the database instead.
   const list = async (): Promise<HttpResult> => httpCall(`${server.url}/v1/products`, { timeoutMs: FAIL_FAST_MS })
 

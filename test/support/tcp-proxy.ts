@@ -105,3 +105,17 @@ export async function startTcpProxy (targetPort: number, targetHost = '127.0.0.1
     }
   }
 }
+
+/**
+ * A proxy in front of the service a URL names (DATABASE_URL or REDIS_URL of a test's environment), closed when the
+ * test ends, and the same URL pointed at the proxy.
+ */
+export async function proxyInFront (t: { teardown: (fn: () => Promise<void>) => void }, url: string, defaultPort: number): Promise<{ proxy: TcpProxy, url: string }> {
+  const direct = new URL(url)
+  const proxy = await startTcpProxy(Number(direct.port || defaultPort), direct.hostname)
+  t.teardown(async () => { await proxy.close() })
+  const viaProxy = new URL(direct.toString())
+  viaProxy.hostname = '127.0.0.1'
+  viaProxy.port = String(proxy.port)
+  return { proxy, url: viaProxy.toString() }
+}
