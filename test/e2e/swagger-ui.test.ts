@@ -15,8 +15,11 @@ const ADMIN = { email: 'admin@example.com', password: 'admin-password-for-ui-tes
 async function execute (page: Page, method: string, path: string, body: unknown): Promise<{ status: number, json: Record<string, unknown> }> {
   const block = page.locator(`.opblock-${method}`).filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) }).first()
   await block.locator('.opblock-summary').click()
-  const tryOut = block.locator('.try-out__btn:has-text("Try it out")')
-  if (await tryOut.count() > 0) await tryOut.click()
+  // The expanded block renders after the click: wait for its try-out button before reading it. It says "Cancel"
+  // when this operation was already tried (login is used twice); counting at once raced a slow render in CI.
+  const tryOut = block.locator('.try-out__btn').first()
+  await tryOut.waitFor()
+  if ((await tryOut.innerText()).includes('Try it out')) await tryOut.click()
   await block.locator('textarea.body-param__text').first().fill(JSON.stringify(body))
   await block.locator('button.execute').click()
   const cell = block.locator('.live-responses-table tbody .response-col_status').first()
