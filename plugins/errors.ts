@@ -1,9 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { NotFoundError } from '../src/errors.js'
-import { toProblem } from '../src/problem.js'
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../src/problem.js'
 
 /** Every error, Fastify's own included, leaves as application/problem+json (RFC 9457). */
 async function errorsPlugin (fastify: FastifyInstance) {

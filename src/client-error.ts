@@ -3,6 +3,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyInstance } from 'fastify'
 import { PROBLEM_TYPE_BASE } from './errors.js'
+import { PROBLEM_CONTENT_TYPE } from './problem.js'
 import type { ProblemBody } from '../schemas/problem.js'
 
 interface ClientProblem { status: number, slug: string, detail: string }
@@ -30,7 +31,7 @@ function problemMessage (problem: ClientProblem, requestId: string): string {
   const json = JSON.stringify(body)
   return [
     `HTTP/1.1 ${problem.status} ${body.title}`,
-    'content-type: application/problem+json; charset=utf-8',
+    `content-type: ${PROBLEM_CONTENT_TYPE}`,
     `content-length: ${Buffer.byteLength(json)}`,
     'connection: close',
     `x-request-id: ${requestId}`,

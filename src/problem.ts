@@ -4,6 +4,9 @@ import { AppError, PROBLEM_TYPE_BASE } from './errors.js'
 import { isDatabaseUnavailable } from './database/errors.js'
 import type { ProblemBody } from '../schemas/problem.js'
 
+/** The media type of every error answer (RFC 9457 §3), wherever it is written. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+
 export interface ProblemResponse {
   body: ProblemBody
   headers: Record<string, string>

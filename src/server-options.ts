@@ -9,10 +9,8 @@ import { requestLogController } from './request-log.js'
 import { buildValidator } from './validation.js'
 import { buildSerializer } from './serialization.js'
 import { BadRequestError } from './errors.js'
-import { toProblem } from './problem.js'
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js'
 import { answerClientError } from './client-error.js'
-
-const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 /** Above common load balancers' idle timeout (AWS ALB: 60 s) so they never reuse a socket we closed. */

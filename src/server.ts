@@ -5,7 +5,7 @@ import { readConfiguration } from './environment.js'
 import { drainAndClose } from './shutdown.js'
 
 // Node ≥ 22.1 keeps the compiled code of every module loaded from here on (in the OS temp dir), so a restart
-// skips most of the compilation: ~10 % less CPU to ready on Node 24 (docs/operations.md, "Boot"). The app is
+// skips most of the compilation: ~15 % less CPU to ready on Node 24 (docs/operations.md, "Boot"). The app is
 // imported below this line for that reason; on Node 20 the call does not exist and nothing changes.
 module.enableCompileCache?.()
 const { buildApp } = await import('./app.js')

@@ -36,7 +36,7 @@ async function acceptQueueDrained (server: Server): Promise<void> {
 }
 
 /**
- * The shutdown sequence (docs/operations.md, "Shutdown"): readiness 503 and `connection: close` on every response
+ * The shutdown sequence (docs/operations.md, "Shutdown timing"): readiness 503 and `connection: close` on every response
  * at once; the drain delay, so the load balancer stops sending; the accept queue emptied; then close(): the
  * listener stops, idle keep-alive sockets close, in-flight requests finish, and the database and Redis close last.
  */
