@@ -1,9 +1,11 @@
 /**
  * Orders under real concurrency: a listening server and parallel HTTP requests (not inject), so requests
- * really interleave on PostgreSQL's pool. On PGlite they serialize, and the same invariants must hold.
+ * really interleave on PostgreSQL's pool. Only PostgreSQL proves anything here: PGlite runs one transaction at a
+ * time, so removing a row lock still passed every assertion on it (and oversold on PostgreSQL). The embedded run
+ * skips these rather than reading as a proof; CI runs them on PostgreSQL.
  */
 import t from 'tap'
-import { buildTestApp } from '../helper.js'
+import { buildTestApp, usingPostgres } from '../helper.js'
 import type { FastifyInstance } from 'fastify'
 import { createTestUser, type TestUser } from '../support/users.js'
 import { createProduct } from '../routes/v1/products-fixtures.js'
@@ -15,6 +17,10 @@ import { createProduct } from '../routes/v1/products-fixtures.js'
  * deadlock, one order per key), so they give the pool wait room; load shedding is tested elsewhere.
  */
 const CONTENTION_ENV = { env: { DATABASE_CONNECT_TIMEOUT_MS: '30000' } }
+
+const SKIP = usingPostgres
+  ? false
+  : 'PGlite runs one transaction at a time, so concurrent requests cannot race there and this would prove nothing'
 
 interface Answer { status: number, body: string, replayed: string | null }
 
@@ -42,7 +48,7 @@ async function stockInDb (app: FastifyInstance, id: string): Promise<number | un
   return rows[0]?.stock
 }
 
-t.test('200 concurrent orders for 50 units sell exactly 50', async (t) => {
+t.test('200 concurrent orders for 50 units sell exactly 50', { skip: SKIP }, async (t) => {
   const { app } = await buildTestApp(t, CONTENTION_ENV)
   const base = await listen(app)
   const admin = await createTestUser(app, 'admin')
@@ -63,7 +69,7 @@ t.test('200 concurrent orders for 50 units sell exactly 50', async (t) => {
   t.match(JSON.parse(rejected?.body ?? '{}'), { type: /insufficient-stock$/, shortages: [{ productId: product.id, requested: 1, available: 0 }] })
 })
 
-t.test('orders taking the same two products in opposite order never deadlock', async (t) => {
+t.test('orders taking the same two products in opposite order never deadlock', { skip: SKIP }, async (t) => {
   const { app } = await buildTestApp(t, CONTENTION_ENV)
   const base = await listen(app)
   const admin = await createTestUser(app, 'admin')
@@ -82,7 +88,7 @@ t.test('orders taking the same two products in opposite order never deadlock', a
   t.equal(await stockInDb(app, second.id), 1000 - pairs * 3)
 })
 
-t.test('20 concurrent requests with one Idempotency-Key place one order', async (t) => {
+t.test('20 concurrent requests with one Idempotency-Key place one order', { skip: SKIP }, async (t) => {
   const { app } = await buildTestApp(t, CONTENTION_ENV)
   const base = await listen(app)
   const admin = await createTestUser(app, 'admin')
@@ -100,7 +106,7 @@ t.test('20 concurrent requests with one Idempotency-Key place one order', async 
   t.equal(rows[0]?.orders, 1)
 })
 
-t.test('concurrent cancellations of one order give the stock back once', async (t) => {
+t.test('concurrent cancellations of one order give the stock back once', { skip: SKIP }, async (t) => {
   const { app } = await buildTestApp(t, CONTENTION_ENV)
   const base = await listen(app)
   const admin = await createTestUser(app, 'admin')

@@ -30,11 +30,19 @@ async function scrape (app: App) {
   return { response, ...parseExposition(response.body) }
 }
 
-/** The value of one series (0 when absent), so tests on the shared app assert on differences. */
-function valueOf (samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const sample = samples.find((candidate) => candidate.name === name &&
+function findSample (samples: Sample[], name: string, labels: Record<string, string>): Sample | undefined {
+  return samples.find((candidate) => candidate.name === name &&
     Object.entries(labels).every(([key, value]) => candidate.labels[key] === value))
-  return sample?.value ?? 0
+}
+
+/** The value of one series; NaN when it is absent, so no assertion on a missing metric can pass. */
+function valueOf (samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+  return findSample(samples, name, labels)?.value ?? Number.NaN
+}
+
+/** A baseline before the action: a labelled series appears only once something was counted under it. */
+function baselineOf (samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+  return findSample(samples, name, labels)?.value ?? 0
 }
 
 // One app for the tests that only read or compare before/after: each PGlite boot costs seconds on a busy machine.
@@ -49,7 +57,7 @@ t.test('metrics are served as Prometheus text', async (t) => {
 
 t.test('request durations are labelled by route pattern, method and status code', async (t) => {
   const live = { route: '/health/live', method: 'GET', status_code: '200' }
-  const before = valueOf((await scrape(app)).samples, 'http_request_duration_seconds_count', live)
+  const before = baselineOf((await scrape(app)).samples, 'http_request_duration_seconds_count', live)
   await app.inject({ method: 'GET', url: '/health/live' })
   await app.inject({ method: 'GET', url: '/health/live?probe=1' })
   const { samples, types } = await scrape(app)
@@ -60,7 +68,7 @@ t.test('request durations are labelled by route pattern, method and status code'
 
 t.test('unknown URLs share one route label instead of one series per URL', async (t) => {
   const unmatched = { route: 'unmatched', status_code: '404' }
-  const before = valueOf((await scrape(app)).samples, 'http_request_duration_seconds_count', unmatched)
+  const before = baselineOf((await scrape(app)).samples, 'http_request_duration_seconds_count', unmatched)
   await app.inject({ method: 'GET', url: '/no/such/thing-1' })
   await app.inject({ method: 'GET', url: '/no/such/thing-2' })
   const { samples } = await scrape(app)
@@ -88,12 +96,12 @@ t.test('database pool figures come from the live pool', async (t) => {
 
 t.test('cache hits, misses and errors are counted', async (t) => {
   const backend = { backend: app.cache.kind }
-  const count = (samples: Sample[]) => ({
-    hits: valueOf(samples, 'cache_hits_total', backend),
-    misses: valueOf(samples, 'cache_misses_total', backend),
-    errors: valueOf(samples, 'cache_errors_total', backend)
+  const count = (samples: Sample[], read = valueOf) => ({
+    hits: read(samples, 'cache_hits_total', backend),
+    misses: read(samples, 'cache_misses_total', backend),
+    errors: read(samples, 'cache_errors_total', backend)
   })
-  const before = count((await scrape(app)).samples)
+  const before = count((await scrape(app)).samples, baselineOf)
   await app.cache.set('metrics-test', { n: 1 })
   await app.cache.get('metrics-test')
   await app.cache.get('metrics-test')

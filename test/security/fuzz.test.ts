@@ -180,20 +180,32 @@ t.test(`${FUZZ_RUNS} generated requests across every operation: only documented 
   t.same(findings.slice(0, 15), [])
 })
 
-t.test('the fuzzing got past validation: every operation answered something other than 400 at least once', async (t) => {
-  for (const [label, counts] of statuses) {
-    const beyondValidation = [...counts].filter(([status]) => status !== 400).length
-    t.ok(beyondValidation > 0, label)
+/**
+ * Answers only a handler gives, after authentication and validation passed: 413, 415 and 429 come before
+ * validation, 400 from it, and 401 from authentication where the operation needs a token (login and refresh
+ * answer 401 from their handler), so counting those would call a run that never reached a handler a success.
+ */
+function reachedHandler (operation: Operation, status: number): boolean {
+  if (status === 401) return operation.access === 'anyone'
+  return status < 400 || status === 404 || status === 409 || status === 412 || status === 422
+}
+
+t.test('the fuzzing got past validation: every operation reached its handler at least once', async (t) => {
+  for (const operation of operations) {
+    const label = `${operation.method.toUpperCase()} ${operation.path}`
+    const counts = statuses.get(label) ?? new Map<number, number>()
+    const handled = [...counts].filter(([status]) => reachedHandler(operation, status)).reduce((sum, [, count]) => sum + count, 0)
+    t.ok(handled > 0, `${label}: ${handled} answers from the handler`)
   }
 })
 
-t.test('afterwards the order data still adds up and no stock is negative', async (t) => {
+t.test('afterwards the order data still adds up', async (t) => {
   const check = async (sql: string): Promise<number> => (await app.db.query<{ n: number }>(sql)).rows[0]?.n ?? -1
   t.equal(await check('SELECT count(*)::int AS n FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id)'), 0, 'no order without items')
   t.equal(await check(`SELECT count(*)::int AS n FROM orders o
     WHERE o.total_cents <> (SELECT sum(i.line_total_cents) FROM order_items i WHERE i.order_id = o.id)`), 0, 'every total is the sum of its lines')
   t.equal(await check('SELECT count(*)::int AS n FROM order_items WHERE line_total_cents <> quantity::bigint * unit_price_cents'), 0, 'every line total is quantity × unit price')
-  t.equal(await check('SELECT count(*)::int AS n FROM products WHERE stock < 0'), 0, 'no negative stock')
+  // No audit of negative stock: the products table's CHECK (stock >= 0) makes it impossible to observe.
   t.ok(await check('SELECT count(*)::int AS n FROM orders') > 1, 'the fuzzing placed orders')
   const ready = await app.inject({ method: 'GET', url: '/health/ready' })
   t.equal(ready.statusCode, 200, 'the service is still ready')

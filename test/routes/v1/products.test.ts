@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { buildTestApp } from '../../helper.js'
 import { createTestUser } from '../../support/users.js'
@@ -199,11 +200,13 @@ t.test('updating products', async (t) => {
   t.test('changes only the given fields and moves updatedAt and the etag', async (t) => {
     const product = await createProduct(app, admin, { name: 'Old name', priceCents: 100 })
     const before = await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })
+    // Timestamps are sent to the millisecond: let one pass, so an updatedAt that did not move cannot pass as moved.
+    await sleep(5)
     const response = await patch(product.id, { name: 'New name', stock: 42 })
     t.equal(response.statusCode, 200)
     const body = response.json<ProductBody>()
     t.match(body, { id: product.id, sku: product.sku, name: 'New name', priceCents: 100, stock: 42, createdAt: product.createdAt })
-    t.ok(body.updatedAt >= product.updatedAt)
+    t.ok(Date.parse(body.updatedAt) > Date.parse(product.updatedAt), `updatedAt moved: ${product.updatedAt} → ${body.updatedAt}`)
     t.not(response.headers.etag, before.headers.etag)
   })
 
