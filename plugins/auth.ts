@@ -5,9 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { ForbiddenError, UnauthorizedError } from '../src/errors.js'
 import { findUserRole } from '../src/users/repository.js'
 import { problems } from '../schemas/responses.js'
+import type { Role } from '../schemas/user.js'
 import { BEARER_SCHEME } from './docs.js'
-
-export type Role = 'customer' | 'admin'
 
 /**
  * Who may call a route, declared once on the route: `config: { access: 'admin' }`.

@@ -4,13 +4,6 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { FastifyInstance } from 'fastify'
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** This app's Prometheus registry (one per app, so two apps in one process never share series). */
-    metrics: Registry
-  }
-}
-
 /** The route label of a request that matched no route: raw URLs would make one series per probe of a scanner. */
 export const UNMATCHED_ROUTE = 'unmatched'
 
@@ -82,12 +75,12 @@ function registerCache (fastify: FastifyInstance, registry: Registry) {
  * database pool and cache counters. Every figure is per process: Prometheus scrapes each replica.
  */
 async function metricsPlugin (fastify: FastifyInstance) {
+  // One registry per app, so two apps in one process never share series.
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   registerRequestDuration(fastify, registry)
   registerDatabasePool(fastify, registry)
   registerCache(fastify, registry)
-  fastify.decorate('metrics', registry)
   fastify.addHook('onClose', async () => { registry.clear() })
 
   const { metricsPort } = fastify.config

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Timestamp, Uuid } from './common.js'
 
 export const Role = Type.Union([Type.Literal('customer'), Type.Literal('admin')], { description: 'customer or admin' })
+export type Role = Static<typeof Role>
 
 export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Stored lower-cased; unique regardless of case', examples: ['ada@example.com'] })
 export const Password = Type.String({

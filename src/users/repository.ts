@@ -1,5 +1,5 @@
 import type { Queryable } from '../database/types.js'
-import type { Role } from '../../plugins/auth.js'
+import type { Role } from '../../schemas/user.js'
 
 /** A users row as SQL returns it; password_hash never leaves the services that need it. */
 export interface UserRow {

@@ -1,5 +1,5 @@
 import type { Database } from '../database/types.js'
-import type { Role } from '../../plugins/auth.js'
+import type { Role } from '../../schemas/user.js'
 import type { User, UpdateMeBody } from '../../schemas/user.js'
 import { pagination, type Pagination } from '../../schemas/pagination.js'
 import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'

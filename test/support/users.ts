@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import type { Role } from '../../plugins/auth.js'
+import type { Role } from '../../schemas/user.js'
 
 export interface TestUser {
   id: string
