@@ -8,11 +8,12 @@ import { randomUUID } from 'node:crypto'
 import t, { type Test } from 'tap'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { createTestUser, type TestUser } from '../support/users.js'
-import { buildSecurityApp, createProduct, injectPatiently, placeOrder, uniqueSku } from '../security/support/app.js'
+import { buildTestApp } from '../helper.js'
+import { createProduct, placeOrder, uniqueSku } from '../security/support/app.js'
 import { documentOf, operationsOf, type Operation } from './support/document.js'
 import { Contract } from './support/contract.js'
 
-const { app } = await buildSecurityApp(t)
+const { app } = await buildTestApp(t)
 const document = documentOf(app)
 const operations = operationsOf(document)
 const contract = new Contract(document)
@@ -40,7 +41,7 @@ async function run (t: Test, operationId: string, steps: Step[]): Promise<LightM
   if (operation === undefined) throw new Error(`no operation ${operationId} in the document`)
   const responses: LightMyRequestResponse[] = []
   for (const step of steps) {
-    const response = await injectPatiently(app, step.request)
+    const response = await app.inject(step.request)
     responses.push(response)
     t.equal(response.statusCode, step.expect, `${step.label}: status${response.statusCode === step.expect ? '' : ` (body ${response.body.slice(0, 200)})`}`)
     t.same(contract.violations(operation, response), [], `${step.label}: as documented`)
@@ -233,7 +234,7 @@ t.test('orders', async (t) => {
 })
 
 t.test('rate-limited answers are documented too', async (t) => {
-  const { app: limited } = await buildSecurityApp(t, { env: { RATE_LIMIT_MAX: '1', AUTH_RATE_LIMIT_MAX: '1' } })
+  const { app: limited } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1', AUTH_RATE_LIMIT_MAX: '1' } })
   const cases: Array<[string, InjectOptions]> = [
     ['getProducts', { method: 'GET', url: '/v1/products' }],
     ['postAuthLogin', { method: 'POST', url: '/v1/auth/login', payload: { email: 'nobody@example.test', password: 'whatever-1' } }]

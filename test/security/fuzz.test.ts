@@ -10,7 +10,8 @@ import t from 'tap'
 import fc from 'fast-check'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { createTestUser } from '../support/users.js'
-import { buildSecurityApp, createProduct, injectPatiently, placeOrder } from './support/app.js'
+import { buildTestApp } from '../helper.js'
+import { createProduct, placeOrder } from './support/app.js'
 import { schemaArbitrary } from './support/schema-arbitrary.js'
 import { documentOf, fillPath, operationsOf, toQuery, type JsonSchema, type Operation } from '../openapi/support/document.js'
 import { Contract } from '../openapi/support/contract.js'
@@ -28,7 +29,7 @@ t.comment(`fuzz: FUZZ_RUNS=${FUZZ_RUNS} FUZZ_SEED=${FUZZ_SEED}`)
 // About a minute for 10 000 requests on PGlite on a busy 2-core machine; .taprc's 120 s is for ordinary files.
 t.setTimeout(Math.max(300_000, FUZZ_RUNS * 30))
 
-const { app } = await buildSecurityApp(t, {
+const { app } = await buildTestApp(t, {
   // The limits are tested elsewhere; here they would turn most of the run into 429s.
   env: { RATE_LIMIT_MAX: UNLIMITED, AUTH_RATE_LIMIT_MAX: UNLIMITED, ORDER_RATE_LIMIT_MAX: UNLIMITED }
 })
@@ -127,7 +128,7 @@ async function withHangGuard (request: InjectOptions): Promise<LightMyRequestRes
   let timer: NodeJS.Timeout | undefined
   const hang = new Promise<'hang'>((resolve) => { timer = setTimeout(() => resolve('hang'), HANG_AFTER_MS) })
   try {
-    return await Promise.race([injectPatiently(app, request), hang])
+    return await Promise.race([app.inject(request), hang])
   } finally {
     clearTimeout(timer)
   }

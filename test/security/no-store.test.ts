@@ -5,7 +5,8 @@
  */
 import t from 'tap'
 import type { FastifyInstance, InjectOptions } from 'fastify'
-import { buildSecurityApp, createProduct, placeOrder } from './support/app.js'
+import { buildTestApp } from '../helper.js'
+import { createProduct, placeOrder } from './support/app.js'
 import { serverRoutes } from './support/route-table.js'
 import { createTestUser, type TestUser } from '../support/users.js'
 
@@ -115,7 +116,7 @@ async function fixtures (app: FastifyInstance): Promise<Fixtures> {
 }
 
 t.test('token and personal-data answers carry cache-control: no-store, on success and on error', async (t) => {
-  const { app } = await buildSecurityApp(t)
+  const { app } = await buildTestApp(t)
   const f = await fixtures(app)
   for (const operation of OPERATIONS) {
     const success = await app.inject(operation.success(f))
@@ -129,7 +130,7 @@ t.test('token and personal-data answers carry cache-control: no-store, on succes
 })
 
 t.test('a rate-limited auth answer (429 from an earlier hook) carries no-store as well', async (t) => {
-  const { app } = await buildSecurityApp(t, { env: { AUTH_RATE_LIMIT_MAX: '1' } })
+  const { app } = await buildTestApp(t, { env: { AUTH_RATE_LIMIT_MAX: '1' } })
   const call: InjectOptions = { method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: 'z'.repeat(43) } }
   await app.inject(call)
   const limited = await app.inject(call)
@@ -138,7 +139,7 @@ t.test('a rate-limited auth answer (429 from an earlier hook) carries no-store a
 })
 
 t.test('public catalog reads keep their caching: an ETag and no no-store', async (t) => {
-  const { app } = await buildSecurityApp(t)
+  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const product = await createProduct(app, admin)
   const read = await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })
@@ -150,7 +151,7 @@ t.test('public catalog reads keep their caching: an ETag and no no-store', async
 })
 
 t.test('every operation of the auth, users and orders plugins is in the table above', async (t) => {
-  const { app } = await buildSecurityApp(t)
+  const { app } = await buildTestApp(t)
   const served = serverRoutes(app)
     .filter((route) => /^\/v1\/(auth|users|orders)(\/|$)/.test(route.path) && route.method !== 'HEAD' && route.method !== 'OPTIONS')
     .map((route) => `${route.method} ${route.path}`)

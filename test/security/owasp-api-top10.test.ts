@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto'
 import t, { type Test } from 'tap'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { createTestUser } from '../support/users.js'
-import { buildSecurityApp, createProduct, HASH_TEXT, injectPatiently, placeOrder, secretKeysIn } from './support/app.js'
+import { buildTestApp } from '../helper.js'
+import { createProduct, HASH_TEXT, placeOrder, secretKeysIn } from './support/app.js'
 import { documentOf, fillPath, operationsOf, toQuery, type Operation } from '../openapi/support/document.js'
 import { sampleValid } from './support/schema-arbitrary.js'
 import { serverRoutes } from './support/route-table.js'
@@ -15,7 +16,7 @@ import { serverRoutes } from './support/route-table.js'
 const PROBLEM_JSON = /^application\/problem\+json/
 const MIB = 1024 * 1024
 
-const { app } = await buildSecurityApp(t)
+const { app } = await buildTestApp(t)
 const admin = await createTestUser(app, 'admin')
 const alice = await createTestUser(app, 'customer')
 const bob = await createTestUser(app, 'customer')
@@ -26,7 +27,7 @@ const operations = operationsOf(documentOf(app))
 const seenBodies: Array<{ label: string, body: unknown, text: string }> = []
 
 async function send (options: InjectOptions, target: FastifyInstance = app): Promise<LightMyRequestResponse> {
-  const response = await injectPatiently(target, options)
+  const response = await target.inject(options)
   // The OpenAPI document describes password fields by design; it is not a response carrying one.
   const isDocument = String(options.url).startsWith('/docs')
   if (!isDocument && /json/.test(String(response.headers['content-type'] ?? '')) && response.body !== '') {
@@ -92,7 +93,7 @@ t.test('API1: every id-taking operation answers 404 (or 403 for admin-only) for 
 })
 
 t.test('API2 broken authentication: sign-in attempts are limited per client IP, with retry-after', async (t) => {
-  const { app: limited } = await buildSecurityApp(t, { env: { AUTH_RATE_LIMIT_MAX: '3' } })
+  const { app: limited } = await buildTestApp(t, { env: { AUTH_RATE_LIMIT_MAX: '3' } })
   const attempt = (remoteAddress: string) => send({ method: 'POST', url: '/v1/auth/login', remoteAddress, payload: { email: 'nobody@example.test', password: 'wrong-password' } }, limited)
   for (let i = 0; i < 3; i++) t.equal((await attempt('198.51.100.10')).statusCode, 401)
   const blocked = await attempt('198.51.100.10')
@@ -215,7 +216,7 @@ t.test('API8: URLs the router rejects (malformed %-encoding, over-long ids) get 
 })
 
 t.test('API4: rotating x-forwarded-for does not reset the per-IP limit when TRUST_PROXY is off', async (t) => {
-  const { app: limited } = await buildSecurityApp(t, { env: { RATE_LIMIT_MAX: '3', TRUST_PROXY: 'false' } })
+  const { app: limited } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '3', TRUST_PROXY: 'false' } })
   const statuses: number[] = []
   for (let i = 0; i < 5; i++) {
     const response = await send({ method: 'GET', url: '/v1/products', remoteAddress: '192.0.2.77', headers: { 'x-forwarded-for': `10.0.0.${i}` } }, limited)
@@ -257,7 +258,7 @@ t.test('API5: the operations anyone may call are exactly the reviewed public one
 })
 
 t.test('API6 unrestricted access to sensitive business flows: orders per user per minute are limited', async (t) => {
-  const { app: limited } = await buildSecurityApp(t, { env: { ORDER_RATE_LIMIT_MAX: '3' } })
+  const { app: limited } = await buildTestApp(t, { env: { ORDER_RATE_LIMIT_MAX: '3' } })
   const buyer = await createTestUser(limited, 'customer')
   const other = await createTestUser(limited, 'customer')
   const seller = await createTestUser(limited, 'admin')
@@ -322,7 +323,7 @@ t.test('API8 security misconfiguration: security headers on API, health and erro
 })
 
 t.test('API8: CORS never echoes an unlisted origin, and allows a listed one', async (t) => {
-  const { app: cors } = await buildSecurityApp(t, { env: { CORS_ORIGINS: 'https://shop.example' } })
+  const { app: cors } = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example' } })
   const evil = await send({ method: 'GET', url: '/v1/products', headers: { origin: 'https://evil.example' } }, cors)
   t.equal(evil.headers['access-control-allow-origin'], undefined)
   t.equal(evil.headers['access-control-allow-credentials'], undefined)
@@ -346,7 +347,7 @@ t.test('API8: TRACE is not served', async (t) => {
 
 t.test('API8: in production a 500 says only "Internal server error"', async (t) => {
   const cause = 'connect ECONNREFUSED 10.0.0.5:5432 password authentication failed for user shop'
-  const { app: production, logText } = await buildSecurityApp(t, {
+  const { app: production, logText } = await buildTestApp(t, {
     env: { NODE_ENV: 'production' },
     captureLogs: true,
     routes: (app) => { app.get('/v1/test/boom', async () => { throw new Error(cause) }) }
@@ -383,7 +384,7 @@ t.test('API9 improper inventory management: every route the server has is docume
 })
 
 t.test('API9: DOCS_ENABLED=false turns Swagger UI off', async (t) => {
-  const { app: hidden } = await buildSecurityApp(t, { env: { DOCS_ENABLED: 'false' } })
+  const { app: hidden } = await buildTestApp(t, { env: { DOCS_ENABLED: 'false' } })
   for (const url of ['/docs', '/docs/', '/docs/json', '/docs/static/index.html']) {
     assertProblem(t, await send({ method: 'GET', url }, hidden), 404, url)
   }
