@@ -57,7 +57,8 @@ async function registeredUser (): Promise<{ email: string, password: string, ref
   await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password, name: 'Contract' } })
   const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } })
   const body = login.json<{ accessToken: string, refreshToken: string, user: { id: string } }>()
-  const user: TestUser = { id: body.user.id, email, role: 'customer', token: body.accessToken, headers: { authorization: `Bearer ${body.accessToken}` } }
+  const { sid } = JSON.parse(Buffer.from(body.accessToken.split('.')[1] ?? '', 'base64url').toString()) as { sid: string }
+  const user: TestUser = { id: body.user.id, email, role: 'customer', token: body.accessToken, sessionId: sid, headers: { authorization: `Bearer ${body.accessToken}` } }
   return { email, password, refreshToken: body.refreshToken, user }
 }
 
