@@ -131,7 +131,8 @@ t.test('refresh returns new tokens and the presented token is used up', async (t
 })
 
 t.test('a reused refresh token answers 401 and revokes the newest token of its family', async (t) => {
-  const { app } = await buildTestApp(t)
+  // No grace window: every reuse revokes (test/routes/v1/refresh-grace.test.ts covers the window).
+  const { app } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } })
   const { tokens } = await registeredAndSignedIn(app)
   const rotated = (await refresh(app, tokens.refreshToken)).json<{ refreshToken: string }>()
   const reuse = await refresh(app, tokens.refreshToken)
@@ -141,7 +142,8 @@ t.test('a reused refresh token answers 401 and revokes the newest token of its f
 })
 
 t.test('reuse in one family leaves another login of the same user working', async (t) => {
-  const { app } = await buildTestApp(t)
+  // No grace window: every reuse revokes (test/routes/v1/refresh-grace.test.ts covers the window).
+  const { app } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } })
   const { email, tokens } = await registeredAndSignedIn(app)
   const otherDevice = (await signIn(app, email)).json<{ refreshToken: string }>()
   await refresh(app, tokens.refreshToken)
