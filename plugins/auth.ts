@@ -4,6 +4,7 @@ import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { ForbiddenError, UnauthorizedError } from '../src/errors.js'
 import { findUserRole } from '../src/users/repository.js'
+import { assertSessionLive } from '../src/auth/sessions.js'
 import { problems } from '../schemas/responses.js'
 import type { Role } from '../schemas/user.js'
 import { BEARER_SCHEME } from './docs.js'
@@ -18,6 +19,8 @@ export interface AccessTokenClaims {
   sub: string
   role: Role
   jti: string
+  /** The session: the refresh-token family this token was issued with; ending it ends the token. */
+  sid: string
   iat: number
   exp: number
   iss: string
@@ -26,7 +29,7 @@ export interface AccessTokenClaims {
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: { sub: string, role: Role, jti: string }
+    payload: { sub: string, role: Role, jti: string, sid: string }
     user: AccessTokenClaims
   }
 }
@@ -36,12 +39,12 @@ declare module 'fastify' {
     access?: Access
   }
   interface FastifyInstance {
-    /** onRequest hook: verifies the bearer token into request.user, or answers 401. */
+    /** onRequest hook: verifies the bearer token into request.user and checks its session is live, or answers 401. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
     /** preHandler hook factory: 403 unless the caller has one of the roles, in the token and in the database now. */
     authorize: (...roles: Role[]) => (request: FastifyRequest) => Promise<void>
-    /** Signs an access token for a user; returns it with its lifetime in seconds. */
-    issueAccessToken: (user: { id: string, role: Role }) => { token: string, expiresIn: number }
+    /** Signs an access token for a user's session; returns it with its lifetime in seconds. */
+    issueAccessToken: (user: { id: string, role: Role, sessionId: string }) => { token: string, expiresIn: number }
   }
 }
 
@@ -74,12 +77,13 @@ async function authPlugin (fastify: FastifyInstance) {
       checkTyp: ACCESS_TOKEN_TYPE,
       allowedIss: jwt.issuer,
       allowedAud: jwt.audience,
-      requiredClaims: ['sub', 'role', 'jti', 'iat', 'exp', 'iss', 'aud']
+      // sid: a token that names no session could not be revoked, so it is no token of ours.
+      requiredClaims: ['sub', 'role', 'jti', 'sid', 'iat', 'exp', 'iss', 'aud']
     }
   })
 
-  fastify.decorate('issueAccessToken', (user: { id: string, role: Role }) => ({
-    token: fastify.jwt.sign({ sub: user.id, role: user.role, jti: randomUUID() }),
+  fastify.decorate('issueAccessToken', (user: { id: string, role: Role, sessionId: string }) => ({
+    token: fastify.jwt.sign({ sub: user.id, role: user.role, jti: randomUUID(), sid: user.sessionId }),
     expiresIn: jwt.accessTokenTtlSeconds
   }))
 
@@ -94,14 +98,17 @@ async function authPlugin (fastify: FastifyInstance) {
       throw new UnauthorizedError('Invalid or expired access token')
     }
     // The signature proves who made the token, not that its claims have the shapes the services rely on.
-    const { role, sub, iat } = request.user as { role: unknown, sub: unknown, iat: unknown }
-    if ((role !== 'customer' && role !== 'admin') || typeof sub !== 'string' || !UUID.test(sub)) {
+    const { role, sub, sid, iat } = request.user as { role: unknown, sub: unknown, sid: unknown, iat: unknown }
+    if ((role !== 'customer' && role !== 'admin') || typeof sub !== 'string' || !UUID.test(sub) || typeof sid !== 'string' || !UUID.test(sid)) {
       throw new UnauthorizedError('Invalid or expired access token')
     }
     // A token "issued" in the future was minted with a wrong clock or by someone holding the key (RFC 8725 §3.10).
     if (typeof iat !== 'number' || iat > Date.now() / 1000 + IAT_CLOCK_SKEW_SECONDS) {
       throw new UnauthorizedError('Invalid or expired access token')
     }
+    // Last, so forged and expired tokens never cost a cache or database read. Logout, a password or role change
+    // must end the token now, on every replica, not at its `exp`: 401 `token-revoked`.
+    await assertSessionLive(fastify, sid)
   })
 
   fastify.decorate('authorize', (...roles: Role[]) => async (request: FastifyRequest) => {
@@ -139,6 +146,6 @@ function toArray<T> (value: T | T[] | undefined): T[] {
   return Array.isArray(value) ? value : [value]
 }
 
-export default fp(authPlugin, { name: 'auth', dependencies: ['config', 'docs', 'database'] })
+export default fp(authPlugin, { name: 'auth', dependencies: ['config', 'docs', 'database', 'cache'] })
 
 /** @see https://github.com/fastify/fastify-jwt @see https://www.rfc-editor.org/rfc/rfc8725 */

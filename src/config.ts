@@ -58,7 +58,10 @@ export const EnvSchema = Type.Object({
   ORDER_MAX_UNITS: PositiveInteger(200, MAX_LINE_QUANTITY * MAX_ORDER_LINES),
   CUSTOMER_MAX_OPEN_UNITS: PositiveInteger(500, 1_000_000_000),
   // Password hashes waiting for an argon2 slot; beyond this, sign-in, sign-up and password change answer 503.
-  PASSWORD_HASH_QUEUE_MAX: Type.Integer({ minimum: 0, maximum: 10_000, default: 32 })
+  PASSWORD_HASH_QUEUE_MAX: Type.Integer({ minimum: 0, maximum: 10_000, default: 32 }),
+  // Two tabs refreshing one token at once: the second, within this many seconds, gets the same successor instead
+  // of revoking the family. 0 turns it off (every reuse revokes). At most 5 minutes: a thief gets the same window.
+  REFRESH_REUSE_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 })
 })
 type Env = Static<typeof EnvSchema>
 
@@ -90,6 +93,8 @@ export interface Config {
     audience: string
     accessTokenTtlSeconds: number
     refreshTokenTtlSeconds: number
+    /** How long a just-rotated refresh token may be presented again for the same successor (src/auth/service.ts). */
+    refreshReuseGraceSeconds: number
   }
   corsOrigins: string[]
   /** orderMax: orders one user may place per minute (OWASP API6, business-flow abuse such as stock hoarding). */
@@ -199,7 +204,8 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env, option
       issuer: valid.JWT_ISSUER,
       audience: valid.JWT_AUDIENCE,
       accessTokenTtlSeconds: durationSeconds(valid.ACCESS_TOKEN_TTL),
-      refreshTokenTtlSeconds: durationSeconds(valid.REFRESH_TOKEN_TTL)
+      refreshTokenTtlSeconds: durationSeconds(valid.REFRESH_TOKEN_TTL),
+      refreshReuseGraceSeconds: valid.REFRESH_REUSE_GRACE_SECONDS
     },
     corsOrigins: (valid.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''),
     rateLimit: {

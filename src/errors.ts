@@ -30,6 +30,16 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+/**
+ * A well-signed, unexpired access token whose session was ended since it was issued (logout, password or role
+ * change, reuse of a rotated refresh token). Its own slug: the remedy is a new sign-in, not a retry or a refresh.
+ */
+export class TokenRevokedError extends AppError {
+  constructor () {
+    super(401, 'token-revoked', 'This access token\'s session has ended (sign-out, password or role change); sign in again', {}, { 'www-authenticate': 'Bearer' })
+  }
+}
+
 export class ForbiddenError extends AppError {
   constructor (message = 'You are not allowed to do this') { super(403, 'forbidden', message) }
 }

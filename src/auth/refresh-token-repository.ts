@@ -8,6 +8,8 @@ export interface ConsumedToken {
 export interface StoredTokenState {
   family_id: string
   consumed: boolean
+  /** Consumed no longer ago than the reuse grace window (by the database's clock, the same for every replica). */
+  within_grace: boolean
 }
 
 export async function insertRefreshToken (
@@ -35,26 +37,55 @@ export async function consumeRefreshToken (db: Queryable, tokenHash: string): Pr
   return rows[0]
 }
 
-export async function findRefreshToken (db: Queryable, tokenHash: string): Promise<StoredTokenState | undefined> {
+export async function findRefreshToken (db: Queryable, tokenHash: string, graceSeconds: number): Promise<StoredTokenState | undefined> {
   const { rows } = await db.query<StoredTokenState>(
-    'SELECT family_id, consumed_at IS NOT NULL AS consumed FROM refresh_tokens WHERE token_hash = $1',
+    `SELECT family_id, consumed_at IS NOT NULL AS consumed,
+            coalesce(consumed_at > now() - make_interval(secs => $2), false) AS within_grace
+     FROM refresh_tokens WHERE token_hash = $1`,
+    [tokenHash, graceSeconds]
+  )
+  return rows[0]
+}
+
+/** A token that may still be used: neither consumed nor revoked nor expired. */
+export async function findUsableToken (db: Queryable, tokenHash: string): Promise<ConsumedToken | undefined> {
+  const { rows } = await db.query<ConsumedToken>(
+    `SELECT family_id, user_id FROM refresh_tokens
+     WHERE token_hash = $1 AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > now()`,
     [tokenHash]
   )
   return rows[0]
+}
+
+/** A session is live while its family holds a token not revoked (src/auth/sessions.ts); one index lookup. */
+export async function isFamilyLive (db: Queryable, familyId: string): Promise<boolean> {
+  const { rows } = await db.query<{ live: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL) AS live',
+    [familyId]
+  )
+  return rows[0]?.live === true
 }
 
 export async function revokeFamily (db: Queryable, familyId: string): Promise<void> {
   await db.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [familyId])
 }
 
-export async function revokeFamilyOfToken (db: Queryable, tokenHash: string): Promise<void> {
-  await db.query(
+/** Returns the families it revoked now (none when the token is unknown or its family was revoked before). */
+export async function revokeFamilyOfToken (db: Queryable, tokenHash: string): Promise<string[]> {
+  const { rows } = await db.query<{ family_id: string }>(
     `UPDATE refresh_tokens SET revoked_at = now()
-     WHERE revoked_at IS NULL AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)`,
+     WHERE revoked_at IS NULL AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)
+     RETURNING family_id`,
     [tokenHash]
   )
+  return rows.map((row) => row.family_id)
 }
 
-export async function revokeAllOfUser (db: Queryable, userId: string): Promise<void> {
-  await db.query('UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId])
+/** Returns the families it revoked now, so their access tokens can be refused too (src/auth/sessions.ts). */
+export async function revokeAllOfUser (db: Queryable, userId: string): Promise<string[]> {
+  const { rows } = await db.query<{ family_id: string }>(
+    'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING family_id',
+    [userId]
+  )
+  return rows.map((row) => row.family_id)
 }

@@ -10,16 +10,21 @@ import { UnauthorizedError } from '../errors.js'
 import { findUserById, findUserWithHashByEmail } from '../users/repository.js'
 import { toUser } from '../users/to-user.js'
 import { assertPasswordHashCapacity, DUMMY_PASSWORD_HASH, verifyPassword } from './passwords.js'
-import { hashRefreshToken, newRefreshToken } from './opaque-token.js'
+import { hashRefreshToken, newRefreshToken, successorRefreshToken } from './opaque-token.js'
 import * as refreshTokens from './refresh-token-repository.js'
 import { admitPasswordAttempt, clearPasswordAttempts } from './login-throttle.js'
+import { forgetSessions } from './sessions.js'
 
 export interface AuthDeps {
   db: Database
   cache: Cache
   log: FastifyBaseLogger
-  config: { jwt: { refreshTokenTtlSeconds: number }, passwordHashQueueMax: number }
-  issueAccessToken: (user: { id: string, role: Role }) => { token: string, expiresIn: number }
+  config: {
+    jwt: { secret: string, refreshTokenTtlSeconds: number, refreshReuseGraceSeconds: number }
+    passwordHashQueueMax: number
+    cacheTtlSeconds: number
+  }
+  issueAccessToken: (user: { id: string, role: Role, sessionId: string }) => { token: string, expiresIn: number }
 }
 
 type TokensBody = Omit<Static<typeof Tokens>, 'user'> & { user: User }
@@ -41,49 +46,70 @@ export async function login (deps: AuthDeps, input: { email: string, password: s
   if (account === undefined || !valid) throw new UnauthorizedError(LOGIN_FAILED)
   await clearPasswordAttempts(deps.cache, input.email, input.ip)
   const user = toUser(account)
-  const refreshToken = await startFamily(deps, deps.db, user.id)
-  return tokensFor(deps, user, refreshToken)
+  const session = await startFamily(deps, deps.db, user.id)
+  return tokensFor(deps, user, session.token, session.familyId)
 }
 
 /**
  * Rotation: the presented token is consumed and the next one of its family issued, in one transaction.
  * A token presented again after it was consumed means two parties hold it (one of them a thief), and we
  * cannot tell which: the whole family is revoked so the newest token stops working too (OAuth 2.0 Security
- * BCP, RFC 9700 §4.14.2).
+ * BCP, RFC 9700 §4.14.2) — with one exception, two tabs of one client refreshing at once: within
+ * REFRESH_REUSE_GRACE_SECONDS of the rotation, while the successor is still unused, the same successor is
+ * answered again (it is derived from the presented token, src/auth/opaque-token.ts). A thief replaying within
+ * that window gets it too; that is the price of the window, which is why it is short and can be 0.
  */
 export async function refresh (deps: AuthDeps, presented: string): Promise<TokensBody> {
   const tokenHash = hashRefreshToken(presented)
+  const next = successorRefreshToken(presented, deps.config.jwt.secret)
   const outcome = await deps.db.transaction(async (tx) => {
     const consumed = await refreshTokens.consumeRefreshToken(tx, tokenHash)
     if (consumed === undefined) return undefined
     const account = await findUserById(tx, consumed.user_id)
     if (account === undefined) return undefined
-    const next = newRefreshToken()
     await refreshTokens.insertRefreshToken(tx, { familyId: consumed.family_id, userId: account.id, tokenHash: hashRefreshToken(next), ttlSeconds: deps.config.jwt.refreshTokenTtlSeconds })
-    return { user: toUser(account), next }
+    return { user: toUser(account), familyId: consumed.family_id }
   })
-  if (outcome !== undefined) return tokensFor(deps, outcome.user, outcome.next)
+  if (outcome !== undefined) return tokensFor(deps, outcome.user, next, outcome.familyId)
 
-  const stored = await refreshTokens.findRefreshToken(deps.db, tokenHash)
+  const grace = deps.config.jwt.refreshReuseGraceSeconds
+  const stored = await refreshTokens.findRefreshToken(deps.db, tokenHash, grace)
   if (stored?.consumed === true) {
+    const again = grace > 0 && stored.within_grace ? await sameSuccessor(deps, next, stored.family_id) : undefined
+    if (again !== undefined) return again
     await refreshTokens.revokeFamily(deps.db, stored.family_id)
+    await forgetSessions(deps, [stored.family_id])
     deps.log.warn({ familyId: stored.family_id }, 'consumed refresh token presented again; family revoked')
   }
   throw new UnauthorizedError(REFRESH_FAILED)
 }
 
+/** The successor the concurrent rotation issued, if it is still unused and its family live; else undefined. */
+async function sameSuccessor (deps: AuthDeps, successor: string, familyId: string): Promise<TokensBody | undefined> {
+  const usable = await refreshTokens.findUsableToken(deps.db, hashRefreshToken(successor))
+  if (usable?.family_id !== familyId) return undefined
+  const account = await findUserById(deps.db, usable.user_id)
+  if (account === undefined) return undefined
+  deps.log.info({ familyId }, 'rotated refresh token presented again within the grace window; same successor answered')
+  return tokensFor(deps, toUser(account), successor, familyId)
+}
+
 /** Ends the session the token belongs to. Unknown, used or revoked tokens are fine: the outcome is the same. */
 export async function logout (deps: AuthDeps, presented: string): Promise<void> {
-  await refreshTokens.revokeFamilyOfToken(deps.db, hashRefreshToken(presented))
+  const revoked = await refreshTokens.revokeFamilyOfToken(deps.db, hashRefreshToken(presented))
+  // Its access tokens too, on every replica, before the 204 (src/auth/sessions.ts).
+  await forgetSessions(deps, revoked)
 }
 
-async function startFamily (deps: AuthDeps, db: Queryable, userId: string): Promise<string> {
+async function startFamily (deps: AuthDeps, db: Queryable, userId: string): Promise<{ token: string, familyId: string }> {
   const token = newRefreshToken()
-  await refreshTokens.insertRefreshToken(db, { familyId: randomUUID(), userId, tokenHash: hashRefreshToken(token), ttlSeconds: deps.config.jwt.refreshTokenTtlSeconds })
-  return token
+  const familyId = randomUUID()
+  await refreshTokens.insertRefreshToken(db, { familyId, userId, tokenHash: hashRefreshToken(token), ttlSeconds: deps.config.jwt.refreshTokenTtlSeconds })
+  return { token, familyId }
 }
 
-function tokensFor (deps: AuthDeps, user: User, refreshToken: string): TokensBody {
-  const access = deps.issueAccessToken({ id: user.id, role: user.role })
+/** Access tokens name their session (the refresh-token family) in `sid`, so ending the session ends them. */
+function tokensFor (deps: AuthDeps, user: User, refreshToken: string, sessionId: string): TokensBody {
+  const access = deps.issueAccessToken({ id: user.id, role: user.role, sessionId })
   return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn, user }
 }

@@ -9,13 +9,14 @@ import { revokeAllOfUser } from '../auth/refresh-token-repository.js'
 import { admitPasswordAttempt, clearPasswordAttempts } from '../auth/login-throttle.js'
 import { assertPasswordPolicy } from '../auth/password-policy.js'
 import type { Cache } from '../cache/types.js'
+import { forgetSessions } from '../auth/sessions.js'
 import * as users from './repository.js'
 import { toUser } from './to-user.js'
 
 export interface UsersDeps {
   db: Database
   cache: Cache
-  config: { passwordHashQueueMax: number }
+  config: { passwordHashQueueMax: number, cacheTtlSeconds: number }
 }
 
 /** Self-service sign-up: always a customer; the email is stored lower-cased. */
@@ -61,15 +62,18 @@ export async function updateOwnAccount (deps: UsersDeps, caller: { id: string, i
     ? await checkedNewHash(deps, { email: account.email, hash: account.password_hash, ip: caller.ip }, currentPassword, password)
     : undefined
 
-  const updated = await deps.db.transaction(async (tx) => {
+  const { row: updated, revoked } = await deps.db.transaction(async (tx) => {
     let row: users.UserRow | undefined = account
+    let revoked: string[] = []
     if (name !== undefined) row = await users.updateUserName(tx, userId, name)
     if (newHash !== undefined) {
       row = await users.updateUserPasswordHash(tx, userId, newHash)
-      await revokeAllOfUser(tx, userId)
+      revoked = await revokeAllOfUser(tx, userId)
     }
-    return row
+    return { row, revoked }
   })
+  // After the commit, before the answer: from here on every replica refuses the old access tokens.
+  await forgetSessions(deps, revoked)
   if (updated === undefined) throw new UnauthorizedError('The account of this token no longer exists')
   return toUser(updated)
 }
@@ -103,18 +107,19 @@ export class OwnRoleChangeError extends AppError {
 /**
  * Admin only (the route checks the caller's current role). Not on oneself: a demoted admin racing their own
  * demotion, or the last admin demoting themself by mistake, cannot happen. A real change ends the account's
- * sessions (every refresh token), so the role takes effect at the next sign-in; access tokens already issued
- * keep their claim until they expire, but admin routes read the role from the database, not from the claim.
+ * sessions (every refresh token and, through their `sid`, every access token, at once), so the role takes effect
+ * at the next sign-in. Admin routes also read the role from the database, not from the claim.
  */
 export async function changeRole (deps: UsersDeps, actorId: string, userId: string, role: Role): Promise<User> {
   if (actorId === userId) throw new OwnRoleChangeError()
-  const row = await deps.db.transaction(async (tx) => {
+  const { row, revoked } = await deps.db.transaction(async (tx) => {
     const before = await users.lockUserRole(tx, userId)
-    if (before === undefined) return undefined
+    if (before === undefined) return { row: undefined, revoked: [] }
     const updated = await users.updateUserRole(tx, userId, role)
-    if (before !== role) await revokeAllOfUser(tx, userId)
-    return updated
+    const revoked = before !== role ? await revokeAllOfUser(tx, userId) : []
+    return { row: updated, revoked }
   })
+  await forgetSessions(deps, revoked)
   if (row === undefined) throw new NotFoundError('User not found')
   return toUser(row)
 }

@@ -58,7 +58,8 @@ async function registeredUser (): Promise<{ email: string, password: string, ref
   await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password, name: 'Contract' } })
   const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } })
   const body = login.json<{ accessToken: string, refreshToken: string, user: { id: string } }>()
-  const user: TestUser = { id: body.user.id, email, role: 'customer', token: body.accessToken, headers: { authorization: `Bearer ${body.accessToken}` } }
+  const { sid } = JSON.parse(Buffer.from(body.accessToken.split('.')[1] ?? '', 'base64url').toString()) as { sid: string }
+  const user: TestUser = { id: body.user.id, email, role: 'customer', token: body.accessToken, sessionId: sid, headers: { authorization: `Bearer ${body.accessToken}` } }
   return { email, password, refreshToken: body.refreshToken, user }
 }
 
@@ -90,7 +91,9 @@ t.test('auth: register, login, refresh, logout', async (t) => {
   const first = login?.json<{ refreshToken: string }>().refreshToken ?? ''
   const [refreshed] = await run(t, 'postAuthRefresh', [
     { label: 'fresh token', request: { method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: first } }, expect: 200 },
-    { label: 'reused token', request: { method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: first } }, expect: 401 },
+    // Within REFRESH_REUSE_GRACE_SECONDS (a second tab): the same successor, not a revocation.
+    { label: 'same token again at once', request: { method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: first } }, expect: 200 },
+    { label: 'unknown token', request: { method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: 'A'.repeat(43) } }, expect: 401 },
     { label: 'empty token', request: { method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: '' } }, expect: 400 },
     { label: 'not JSON', request: { method: 'POST', url: '/v1/auth/refresh', headers: textPlain({}), payload: 'x' }, expect: 415 },
     { label: 'over 1 MiB', request: { method: 'POST', url: '/v1/auth/refresh', headers: json, payload: tooLarge }, expect: 413 }
@@ -113,8 +116,9 @@ t.test('users', async (t) => {
   ])
   await run(t, 'patchUsersMe', [
     { label: 'rename', request: { method: 'PATCH', url: '/v1/users/me', headers: customer.headers, payload: { name: 'Renamed' } }, expect: 200 },
-    { label: 'new password with the right current one', request: { method: 'PATCH', url: '/v1/users/me', headers: account.user.headers, payload: { password: 'a new password 456', currentPassword: account.password } }, expect: 200 },
+    // The wrong one first: a password change ends every session of the account, this token's too.
     { label: 'new password with a wrong current one', request: { method: 'PATCH', url: '/v1/users/me', headers: account.user.headers, payload: { password: 'another password 789', currentPassword: 'not it at all' } }, expect: 403 },
+    { label: 'new password with the right current one', request: { method: 'PATCH', url: '/v1/users/me', headers: account.user.headers, payload: { password: 'a new password 456', currentPassword: account.password } }, expect: 200 },
     { label: 'empty body', request: { method: 'PATCH', url: '/v1/users/me', headers: customer.headers, payload: {} }, expect: 400 },
     { label: 'anonymous', request: { method: 'PATCH', url: '/v1/users/me', headers: anonymous, payload: { name: 'X' } }, expect: 401 },
     { label: 'not JSON', request: { method: 'PATCH', url: '/v1/users/me', headers: textPlain(customer.headers), payload: 'x' }, expect: 415 },
@@ -126,11 +130,13 @@ t.test('users', async (t) => {
     { label: 'customer', request: { method: 'GET', url: '/v1/users', headers: customer.headers }, expect: 403 },
     { label: 'anonymous', request: { method: 'GET', url: '/v1/users' }, expect: 401 }
   ])
+  // A role change ends the target's sessions, so not one whose token later steps use.
+  const roleTarget = await createTestUser(app)
   await run(t, 'patchUsersById', [
-    { label: 'promote', request: { method: 'PATCH', url: `/v1/users/${other.id}`, headers: admin.headers, payload: { role: 'admin' } }, expect: 200 },
-    { label: 'demote', request: { method: 'PATCH', url: `/v1/users/${other.id}`, headers: admin.headers, payload: { role: 'customer' } }, expect: 200 },
+    { label: 'promote', request: { method: 'PATCH', url: `/v1/users/${roleTarget.id}`, headers: admin.headers, payload: { role: 'admin' } }, expect: 200 },
+    { label: 'demote', request: { method: 'PATCH', url: `/v1/users/${roleTarget.id}`, headers: admin.headers, payload: { role: 'customer' } }, expect: 200 },
     { label: 'unknown user', request: { method: 'PATCH', url: `/v1/users/${randomUUID()}`, headers: admin.headers, payload: { role: 'admin' } }, expect: 404 },
-    { label: 'bad role', request: { method: 'PATCH', url: `/v1/users/${other.id}`, headers: admin.headers, payload: { role: 'root' } }, expect: 400 },
+    { label: 'bad role', request: { method: 'PATCH', url: `/v1/users/${roleTarget.id}`, headers: admin.headers, payload: { role: 'root' } }, expect: 400 },
     { label: 'bad id', request: { method: 'PATCH', url: '/v1/users/not-a-uuid', headers: admin.headers, payload: { role: 'admin' } }, expect: 400 },
     { label: 'customer', request: { method: 'PATCH', url: `/v1/users/${other.id}`, headers: customer.headers, payload: { role: 'admin' } }, expect: 403 },
     { label: 'anonymous', request: { method: 'PATCH', url: `/v1/users/${other.id}`, payload: { role: 'admin' } }, expect: 401 },

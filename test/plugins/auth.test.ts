@@ -14,7 +14,7 @@ t.test('bearer tokens: only an untampered, unexpired token of this issuer and au
   const { app, config } = await buildTestApp(t)
   const user = await createTestUser(app)
   const { issuer, audience } = config.jwt
-  const claims = { sub: user.id, role: 'customer', jti: randomUUID() }
+  const claims = { sub: user.id, role: 'customer', jti: randomUUID(), sid: user.sessionId }
   // The typ the server requires (plugins/auth.ts), so each forgery below fails for its own flaw alone.
   const typed = { typ: 'at+jwt' }
   const valid = { algorithm: 'HS256', header: { alg: 'HS256', ...typed }, issuer, audience, expiresIn: 60 } as const
@@ -39,6 +39,8 @@ t.test('bearer tokens: only an untampered, unexpired token of this issuer and au
     'wrong audience': jwt.sign(claims, TEST_JWT_SECRET, { ...valid, audience: 'another-api' }),
     'no jti': jwt.sign({ sub: user.id, role: 'customer' }, TEST_JWT_SECRET, valid),
     'unknown role': jwt.sign({ ...claims, role: 'root' }, TEST_JWT_SECRET, valid),
+    'no sid (a session that cannot be revoked)': jwt.sign({ sub: user.id, role: 'customer', jti: randomUUID() }, TEST_JWT_SECRET, valid),
+    'sid not a UUID': jwt.sign({ ...claims, sid: 'x' }, TEST_JWT_SECRET, valid),
     garbage: 'not.a.jwt',
     'not base64': '%%%'
   }

@@ -31,11 +31,12 @@ const user = await createTestUser(app, 'customer')
 const now = Math.floor(Date.now() / 1000)
 /** The header the server writes: access tokens are explicitly typed (RFC 9068 §2.1). */
 const HS256 = { alg: 'HS256', typ: 'at+jwt' }
-/** Exactly the claims the server issues (sub, role, jti, iat, exp, iss, aud). */
+/** Exactly the claims the server issues (sub, role, jti, sid, iat, exp, iss, aud). */
 const claims: Claims = {
   sub: user.id,
   role: 'customer',
   jti: randomUUID(),
+  sid: user.sessionId,
   iat: now,
   exp: now + 600,
   iss: config.jwt.issuer,
@@ -161,8 +162,8 @@ t.test('a wrong or missing aud is rejected even with the right key (no cross-ser
   await assertRejected(t, signed(HS256, withoutAud, TEST_JWT_SECRET))
 })
 
-t.test('a token without sub, role or jti is rejected even with the right key', async (t) => {
-  for (const claim of ['sub', 'role', 'jti']) {
+t.test('a token without sub, role, jti or sid is rejected even with the right key', async (t) => {
+  for (const claim of ['sub', 'role', 'jti', 'sid']) {
     const { [claim]: _dropped, ...rest } = claims
     await assertRejected(t, signed(HS256, rest, TEST_JWT_SECRET))
   }

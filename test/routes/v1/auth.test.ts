@@ -131,7 +131,8 @@ t.test('refresh returns new tokens and the presented token is used up', async (t
 })
 
 t.test('a reused refresh token answers 401 and revokes the newest token of its family', async (t) => {
-  const { app } = await buildTestApp(t)
+  // No grace window: every reuse revokes (test/routes/v1/refresh-grace.test.ts covers the window).
+  const { app } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } })
   const { tokens } = await registeredAndSignedIn(app)
   const rotated = (await refresh(app, tokens.refreshToken)).json<{ refreshToken: string }>()
   const reuse = await refresh(app, tokens.refreshToken)
@@ -141,7 +142,8 @@ t.test('a reused refresh token answers 401 and revokes the newest token of its f
 })
 
 t.test('reuse in one family leaves another login of the same user working', async (t) => {
-  const { app } = await buildTestApp(t)
+  // No grace window: every reuse revokes (test/routes/v1/refresh-grace.test.ts covers the window).
+  const { app } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } })
   const { email, tokens } = await registeredAndSignedIn(app)
   const otherDevice = (await signIn(app, email)).json<{ refreshToken: string }>()
   await refresh(app, tokens.refreshToken)
@@ -172,8 +174,8 @@ t.test('refresh and logout reject a missing or unknown-field body with 400', asy
   }
 })
 
-t.test('two concurrent refreshes of one token: exactly one answers 200', async (t) => {
-  const { app } = await buildTestApp(t)
+t.test('two concurrent refreshes of one token with REFRESH_REUSE_GRACE_SECONDS=0: exactly one answers 200', async (t) => {
+  const { app } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } })
   const { tokens } = await registeredAndSignedIn(app)
   const responses = await Promise.all([refresh(app, tokens.refreshToken), refresh(app, tokens.refreshToken)])
   const statuses = responses.map((response) => response.statusCode).sort()

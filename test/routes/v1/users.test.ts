@@ -208,21 +208,33 @@ t.test('a demoted admin\'s still-valid token is refused on every admin route: no
   t.equal(demote.statusCode, 200)
   t.equal(demote.json().role, 'customer')
 
+  // The demotion ended a's sessions: its token is refused before any role is read (401 token-revoked).
+  const refused = (response: { statusCode: number, headers: Record<string, unknown>, json: () => { type: string } }, label: string) => {
+    t.equal(response.statusCode, 401, label)
+    t.match(response.headers['content-type'], /^application\/problem\+json/)
+    t.match(response.json().type, /\/problems\/token-revoked$/)
+  }
   for (const target of [a.id, victim.id, b.id]) {
     for (const role of ['admin', 'customer']) {
-      const response = await app.inject({ method: 'PATCH', url: `/v1/users/${target}`, headers: a.headers, payload: { role } })
-      t.equal(response.statusCode, 403, `${target === a.id ? 'self' : 'other'} → ${role}`)
-      t.match(response.headers['content-type'], /^application\/problem\+json/)
-      t.match(response.json().type, /\/problems\/forbidden$/)
+      refused(await app.inject({ method: 'PATCH', url: `/v1/users/${target}`, headers: a.headers, payload: { role } }), `${target === a.id ? 'self' : 'other'} → ${role}`)
     }
   }
-  t.equal((await app.inject({ method: 'GET', url: '/v1/users', headers: a.headers })).statusCode, 403, 'listing accounts too')
+  refused(await app.inject({ method: 'GET', url: '/v1/users', headers: a.headers }), 'listing accounts too')
   const product = { sku: 'DEMOTED-1', name: 'Demoted', priceCents: 100, stock: 1 }
-  t.equal((await app.inject({ method: 'POST', url: '/v1/products', headers: a.headers, payload: product })).statusCode, 403, 'product admin too')
+  refused(await app.inject({ method: 'POST', url: '/v1/products', headers: a.headers, payload: product }), 'product admin too')
 
   const { rows } = await app.db.query<{ id: string, role: string }>('SELECT id, role FROM users WHERE id = ANY($1::uuid[])', [[a.id, b.id, victim.id]])
   t.same(Object.fromEntries(rows.map((row) => [row.id, row.role])), { [a.id]: 'customer', [b.id]: 'admin', [victim.id]: 'customer' })
   t.equal((await app.inject({ method: 'GET', url: '/v1/users', headers: b.headers })).statusCode, 200, 'the admin who stayed one still can')
+})
+
+t.test('a demotion written to the database behind the API\'s back still gets 403 on admin routes (the role is re-read)', async (t) => {
+  const { app } = await buildTestApp(t)
+  const a = await signedUpAdmin(app)
+  await app.db.query("UPDATE users SET role = 'customer' WHERE id = $1", [a.id])
+  const response = await app.inject({ method: 'GET', url: '/v1/users', headers: a.headers })
+  t.equal(response.statusCode, 403)
+  t.match(response.json().type, /\/problems\/forbidden$/)
 })
 
 t.test('a role change ends the target\'s sessions; the next sign-in carries the new role', async (t) => {
