@@ -8,19 +8,23 @@ import type { Database } from './types.js'
 export async function withTransactionSpans (db: Database): Promise<Database> {
   const { trace, SpanStatusCode } = await import('@opentelemetry/api')
   const tracer = trace.getTracer('fastify-shop-api')
+  const attributes = { 'db.system.name': db.kind === 'pglite' ? 'pglite' : 'postgresql' }
   return {
     ...db,
-    // Like the pg instrumentation (requireParentSpan): migrations and the hourly purge belong to no request.
-    transaction: async (fn) => trace.getActiveSpan() === undefined ? db.transaction(fn) : tracer.startActiveSpan('transaction', { attributes: { 'db.system.name': db.kind === 'pglite' ? 'pglite' : 'postgresql' } }, async (span) => {
-      try {
-        return await db.transaction(fn)
-      } catch (error) {
-        // A rolled-back transaction is what an operator looks for (a 409 on stock, a lost connection).
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
-        throw error
-      } finally {
-        span.end()
-      }
-    })
+    async transaction (fn) {
+      // Like the pg instrumentation (requireParentSpan): migrations and the hourly purge belong to no request.
+      if (trace.getActiveSpan() === undefined) return db.transaction(fn)
+      return tracer.startActiveSpan('transaction', { attributes }, async (span) => {
+        try {
+          return await db.transaction(fn)
+        } catch (error) {
+          // A rolled-back transaction is what an operator looks for (a 409 on stock, a lost connection).
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
+          throw error
+        } finally {
+          span.end()
+        }
+      })
+    }
   }
 }

@@ -17,12 +17,13 @@ const { createProduct } = await import('../routes/v1/products-fixtures.js')
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`
 
-/** Every span of one trace under `root`, depth first, as `name` lines indented by depth (what a trace view shows). */
+/** The direct children of `parent`, in start order. */
 function children (spans: ReadableSpan[], parent: ReadableSpan): ReadableSpan[] {
   return spans
     .filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId)
     .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1])
 }
+/** Every span under `root`, depth first (the order a trace view lists them). */
 function descendants (spans: ReadableSpan[], root: ReadableSpan): ReadableSpan[] {
   return children(spans, root).flatMap((child) => [child, ...descendants(spans, child)])
 }
@@ -57,8 +58,8 @@ t.test('an order placement is one trace: route → transaction → statements, t
   const transaction = inRoute.find((span) => span.name === 'transaction')
   if (transaction === undefined) return t.fail(`no transaction span under the route; under it: ${inRoute.map((span) => span.name).join(', ')}`)
 
-  t.test('the statements of the transaction are its children', { skip: usingPostgres ? false : 'needs PostgreSQL' }, async (t) => {
-    const statements = descendants(spans, transaction).map(queryText).filter((text) => text !== '')
+  t.test('the statements of the transaction are its children', { skip: usingPostgres ? false : 'needs DATABASE_URL: PGlite is not the pg driver, so its statements have no spans' }, async (t) => {
+    const statements = children(spans, transaction).map(queryText).filter((text) => text !== '')
     t.equal(statements[0], 'BEGIN')
     t.equal(statements.at(-1), 'COMMIT')
     t.ok(statements.some((text) => /UPDATE products/i.test(text)), 'the stock update')
@@ -66,7 +67,7 @@ t.test('an order placement is one trace: route → transaction → statements, t
     t.ok(statements.length >= 5, `BEGIN, locks, stock, order, COMMIT (${statements.length} statements)`)
   })
 
-  t.test('the cache invalidation follows the transaction, as Redis commands of the same trace', { skip: usingRedis ? false : 'needs Redis' }, async (t) => {
+  t.test('the cache invalidation follows the transaction, as Redis commands of the same trace', { skip: usingRedis ? false : 'needs REDIS_URL: the in-process cache makes no Redis commands' }, async (t) => {
     const commands = inRoute.filter((span) => span.attributes['db.system.name'] === 'redis' || span.attributes['db.system'] === 'redis')
     const invalidation = commands.find((span) => span.name === 'eval' && queryText(span).includes(product.id))
     if (invalidation === undefined) return t.fail(`no eval of product:${product.id}; Redis spans: ${commands.map((span) => `${span.name} ${queryText(span)}`).join(' | ')}`)
@@ -84,10 +85,13 @@ t.test('an order placement is one trace: route → transaction → statements, t
 })
 
 t.test('a problem answer names its trace next to the request id', async (t) => {
-  const { app } = await buildTestApp(t)
+  const built = await buildTestApp(t, { captureLogs: true })
+  const { app } = built
   const withParent = await app.inject({ method: 'GET', url: '/v1/products/not-a-uuid', headers: { traceparent: TRACEPARENT } })
   t.equal(withParent.statusCode, 400)
   t.match(withParent.json(), { requestId: withParent.headers['x-request-id'], traceId: TRACE_ID })
+  const rejected = built.logs.find((line) => line.requestId === withParent.headers['x-request-id'] && line.msg === 'request rejected')
+  t.equal(rejected?.traceId, TRACE_ID, 'the error handler\'s line too')
 
   // Without a traceparent the request starts a trace of its own; the answer still names it.
   const alone = await app.inject({ method: 'GET', url: '/v1/nowhere' })
