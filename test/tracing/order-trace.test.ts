@@ -84,6 +84,27 @@ t.test('an order placement is one trace: route → transaction → statements, t
   })
 })
 
+t.test("concurrent requests' Redis commands stay in their own traces", { skip: usingRedis ? false : 'needs REDIS_URL: the in-process cache makes no Redis commands' }, async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await createTestUser(app, 'admin')
+  const product = await createProduct(app, admin)
+  exporter.reset()
+  const traceIds = Array.from({ length: 8 }, (_, index) => `${String(index + 1).padStart(2, '0')}${TRACE_ID.slice(2)}`)
+  // Sent together, so their rate-limit and cache commands are issued in the same event-loop turns.
+  await Promise.all(traceIds.map(async (traceId) => app.inject({
+    method: 'GET', url: `/v1/products/${product.id}`, headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }
+  })))
+  const spans = exporter.getFinishedSpans()
+  for (const traceId of traceIds) {
+    const route = spans.find((span) => span.spanContext().traceId === traceId && span.name === 'GET /v1/products/:id')
+    if (route === undefined) return t.fail(`no route span in trace ${traceId}`)
+    const keys = descendants(spans, route).filter((span) => span.attributes['db.system.name'] === 'redis').map(queryText)
+    // Its own client's rate-limit counter, and the cache read of the product: one of each, no neighbour's.
+    t.equal(keys.filter((text) => text.includes(':rate-limit:')).length, 1, `trace ${traceId.slice(0, 2)}: one rate-limit command (${keys.length} Redis spans)`)
+    t.ok(keys.some((text) => text.includes(`product:${product.id}`)), `trace ${traceId.slice(0, 2)}: its cache read`)
+  }
+})
+
 t.test('a problem answer names its trace next to the request id', async (t) => {
   const built = await buildTestApp(t, { captureLogs: true })
   const { app } = built
