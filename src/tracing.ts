@@ -47,6 +47,10 @@ export async function startTracing (options: TracingOptions = {}): Promise<Traci
       // which starts the request span from an incoming `traceparent`, is then the first to run.
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
+        // A span per hook would be ~15 per request, most of them empty. preHandler hooks (auth, the per-account
+        // order limit) run after the body was read, outside the request's async context: wrapping them is what
+        // puts their Redis commands in the trace. onRequest hooks inherit it from the request span's own hook.
+        instrumentHooks: ['preHandler'],
         // `request` alone says nothing in a trace list; the route template does, without ids or query values.
         requestHook: (span, request) => { span.updateName(`${request.method} ${request.routeOptions.url ?? 'unknown route'}`) }
       }),

@@ -38,7 +38,7 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
   const service = http('service (Fastify, built)', 'service', servers.service)
   const ceiling = http('ceiling (node:http, captured bytes)', 'ceiling', servers.ceiling)
   const express = http('Express 5 stack', 'express', servers.express)
-  const traced = servers.traced === undefined ? [] : [http('service, tracing on (OTLP → local sink)', 'traced', servers.traced)]
+  const traced = servers.traced === undefined ? [] : [http('traced: same build, tracing on (OTLP → local sink)', 'traced', servers.traced)]
   const missing = (route: string) => data.routes.has(route) ? undefined : `route missing (${route})`
 
   const plans: ScenarioPlan[] = []

@@ -69,6 +69,7 @@ t.test('an order placement is one trace: route → transaction → statements, t
 
   t.test('the cache invalidation follows the transaction, as Redis commands of the same trace', { skip: usingRedis ? false : 'needs REDIS_URL: the in-process cache makes no Redis commands' }, async (t) => {
     const commands = inRoute.filter((span) => span.attributes['db.system.name'] === 'redis' || span.attributes['db.system'] === 'redis')
+    t.ok(commands.some((span) => span.name === 'evalsha' && queryText(span).includes(`order-rate-limited:${customer.id}`)), 'the per-account order limit (a preHandler hook)')
     const invalidation = commands.find((span) => span.name === 'eval' && queryText(span).includes(product.id))
     if (invalidation === undefined) return t.fail(`no eval of product:${product.id}; Redis spans: ${commands.map((span) => `${span.name} ${queryText(span)}`).join(' | ')}`)
     const ended = (span: ReadableSpan) => span.endTime[0] * 1e9 + span.endTime[1]
