@@ -48,8 +48,8 @@ export async function startTracing (options: TracingOptions = {}): Promise<Traci
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
         // A span per hook would be ~15 per request, most of them empty. preHandler hooks (auth, the per-account
-        // order limit) run after the body was read, outside the request's async context: wrapping them is what
-        // puts their Redis commands in the trace. onRequest hooks inherit it from the request span's own hook.
+        // order limit) do I/O after the body was read; a wrapped hook runs in the request's context whatever
+        // the body stream's events carried. onRequest hooks inherit it from the hook that starts the request span.
         instrumentHooks: ['preHandler'],
         // `request` alone says nothing in a trace list; the route template does, without ids or query values.
         requestHook: (span, request) => { span.updateName(`${request.method} ${request.routeOptions.url ?? 'unknown route'}`) }
