@@ -21,6 +21,8 @@ export interface TracingOptions {
   spanProcessors?: SpanProcessor[]
 }
 
+const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/
+
 let running = false
 
 /** Whether this process traces: OpenTelemetry's providers are process-wide, so this fact is too. */
@@ -51,6 +53,9 @@ export async function startTracing (options: TracingOptions = {}): Promise<Traci
         // order limit) do I/O after the body was read; a wrapped hook runs in the request's context whatever
         // the body stream's events carried. onRequest hooks inherit it from the hook that starts the request span.
         instrumentHooks: ['preHandler'],
+        // Probes and scrapes arrive every few seconds from every replica: traced, they would outnumber the real
+        // requests in the backend (their log lines are left out for the same reason, src/request-log.ts).
+        ignorePaths: ({ url }) => UNTRACED_PATHS.test(url),
         // `request` alone says nothing in a trace list; the route template does, without ids or query values.
         requestHook: (span, request) => { span.updateName(`${request.method} ${request.routeOptions.url ?? 'unknown route'}`) }
       }),

@@ -106,6 +106,18 @@ t.test("concurrent requests' Redis commands stay in their own traces", { skip: u
   }
 })
 
+t.test('probes and scrapes are not traced', async (t) => {
+  const { app } = await buildTestApp(t)
+  exporter.reset()
+  for (const url of ['/health/live', '/health/ready', '/metrics', '/health/live?verbose=1']) {
+    const response = await app.inject({ method: 'GET', url, headers: { traceparent: TRACEPARENT } })
+    t.equal(response.statusCode, 200, url)
+  }
+  t.same(exporter.getFinishedSpans().map((span) => span.name), [])
+  await app.inject({ method: 'GET', url: '/v1/products?limit=1', headers: { traceparent: TRACEPARENT } })
+  t.ok(exporter.getFinishedSpans().some((span) => span.name === 'GET /v1/products'), 'while an API route is')
+})
+
 t.test('a problem answer names its trace next to the request id', async (t) => {
   const built = await buildTestApp(t, { captureLogs: true })
   const { app } = built
