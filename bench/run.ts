@@ -121,13 +121,13 @@ async function productionCommand (): Promise<string[]> {
   return packageJson.scripts.start.split(' ')
 }
 
-async function startService (pinToCore: number | undefined): Promise<ServerProcess> {
+async function startService (pinToCore: number | undefined, name = 'service', extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort()
   return startServer({
-    name: 'service',
+    name,
     command: await productionCommand(),
     cwd: REPO_ROOT,
-    env: serviceEnv(port),
+    env: { ...serviceEnv(port), ...extraEnv },
     port,
     readyPath: '/health/ready',
     pinToCore,
@@ -176,6 +176,7 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
   await seeding.stop()
   running.splice(running.indexOf(seeding), 1)
   const expressDatabase = await backend.databaseForExpress()
+  const tracedDatabase = settings.tracing ? await backend.databaseForExpress('traced') : undefined
 
   log('starting the service (warm: existing database)')
   const service = await startService(serverCore)
@@ -227,8 +228,10 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
   running.push(express)
   if (paths.product !== undefined) notes.push(await compareBytes(express, paths.product, captured))
 
+  const traced = tracedDatabase === undefined ? undefined : await startTracedService(tracedDatabase, notes)
+
   const pgbench = backend.databaseUrl === undefined ? undefined : await pgbenchAvailable()
-  const plans = planScenarios({ data, paths, servers: { service, ceiling, express }, pgbench, backend, settings })
+  const plans = planScenarios({ data, paths, servers: { service, ceiling, express, traced: traced?.service }, pgbench, backend, settings })
   const context = { settings, wrk, loadCore, log }
 
   const results: ScenarioResult[] = []
@@ -247,6 +250,7 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
       results.push(await runScenario(plan, context))
     }
   }
+  if (traced !== undefined) notes.push(await traced.report())
   for (const baseline of [ceiling, express]) {
     const printed = baseline.recentOutput()
     if (printed.length > 0) notes.push(`${baseline.name} printed (last lines): ${printed.slice(-5).join(' | ').slice(0, 800)}`)
@@ -270,6 +274,43 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
     service: { coldBootMs, warmBootMs: service.bootMs, peakRssDuringScenario1Kb, peakRssNote },
     scenarios: results,
     notes
+  }
+}
+
+/**
+ * --tracing: the same build with tracing on, exporting OTLP/HTTP (the SDK's defaults otherwise: every request
+ * sampled, batches of 512 every 5 s, a 2048-span queue) to a stand-in collector on the load core.
+ */
+async function startTracedService (database: { databaseUrl: string } | { pgliteDir: string }, notes: string[]) {
+  const sinkPort = await freePort()
+  const sink = await startServer({
+    name: 'otlp sink',
+    command: ['node', '--import', 'tsx', 'bench/baselines/otlp-sink.ts'],
+    cwd: REPO_ROOT,
+    env: { PORT: String(sinkPort) },
+    port: sinkPort,
+    readyPath: '/',
+    pinToCore: loadCore
+  })
+  running.push(sink)
+  log('starting the service with tracing on (OTEL_TRACES_EXPORTER=otlp)')
+  const service = await startService(serverCore, 'service, tracing on', {
+    ...('databaseUrl' in database ? { DATABASE_URL: database.databaseUrl } : { PGLITE_DATA_DIR: database.pgliteDir }),
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.baseUrl,
+    OTEL_SERVICE_NAME: 'fastify-shop-api-bench'
+  })
+  running.push(service)
+  const warnings = service.recentOutput()
+  if (warnings.length > 0) notes.push(`the traced service printed at boot: ${warnings.join(' | ').slice(0, 500)}`)
+  return {
+    service,
+    report: async () => {
+      const counts = await (await fetch(sink.baseUrl)).json() as { exports: number, bytes: number }
+      const printed = service.recentOutput().slice(-3).join(' | ').slice(0, 400)
+      return `tracing on: the OTLP sink received ${counts.exports} exports, ${(counts.bytes / 1024 / 1024).toFixed(1)} MiB` +
+        (printed === '' ? '' : `; the traced service printed (last lines): ${printed}`)
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import { memoryCache } from '../src/cache/memory.js'
 import { REDIS_CLIENT_OPTIONS, redisCache } from '../src/cache/redis.js'
 import { watchRedis } from '../src/cache/redis-watchdog.js'
 import type { Cache } from '../src/cache/types.js'
+import { tracingOn } from '../src/tracing.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,7 +24,11 @@ async function cachePlugin (fastify: FastifyInstance) {
     url: redis.url,
     // Every key this service writes (cache and rate-limit counters) lives under one prefix.
     keyPrefix: redis.keyPrefix,
-    ...REDIS_CLIENT_OPTIONS
+    ...REDIS_CLIENT_OPTIONS,
+    // Auto-pipelining sends the commands of concurrent requests as one batch, from the context of whichever
+    // queued first: with tracing on, a request's Redis spans would land in another request's trace, or in none
+    // (docs/tracing.md). Correct traces cost the batching; tracing off keeps it.
+    ...(tracingOn() ? { enableAutoPipelining: false } : {})
   })
   // ioredis emits 'error' on every failed reconnect; log it rather than crash, and rely on its reconnection.
   fastify.redis.on('error', (error: Error) => { fastify.log.warn({ err: error }, 'redis connection error') })

@@ -6,6 +6,7 @@ import { postgresDatabase, postgresPoolConfig } from '../src/database/postgres.j
 import { migrate } from '../src/database/migrate.js'
 import { insertDemoCatalog } from '../src/products/demo-catalog.js'
 import type { Database } from '../src/database/types.js'
+import { tracingOn } from '../src/tracing.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,7 +37,8 @@ async function connect (fastify: FastifyInstance): Promise<Database> {
 }
 
 async function databasePlugin (fastify: FastifyInstance) {
-  const db = await connect(fastify)
+  const connected = await connect(fastify)
+  const db = tracingOn() ? await (await import('../src/database/traced.js')).withTransactionSpans(connected) : connected
   fastify.decorate('db', db)
   if (fastify.config.database.migrateOnStart) {
     const applied = await migrate(db)

@@ -13,6 +13,7 @@ export const Problem = Type.Object({
   detail: Type.Optional(Type.String()),
   instance: Type.Optional(Type.String({ description: 'The request path' })),
   requestId: Type.Optional(Type.String()),
+  traceId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$', description: 'The W3C trace id of this request; present only when the server traces (OpenTelemetry)' })),
   errors: Type.Optional(Type.Array(Type.Ref(FieldError), { description: 'Present on validation failures only' })),
   shortages: Type.Optional(Type.Array(Type.Object({
     productId: Type.String({ format: 'uuid' }),

@@ -8,6 +8,7 @@ import { serverOptions } from './server-options.js'
 import { lazyChildLogger } from './logger.js'
 import { sharedSchemas } from '../schemas/index.js'
 import configPlugin from '../plugins/config.js'
+import tracing from '../plugins/tracing.js'
 import lifecycle from '../plugins/lifecycle.js'
 import requestId from '../plugins/request-id.js'
 import errors, { answerNotFound } from '../plugins/errors.js'
@@ -58,6 +59,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   // 1. Cross-cutting request handling: config, lifecycle flag, ids, error format, the request deadline.
   await app.register(configPlugin, { config })
+  // First after config: its onRequest hook binds the trace id before any other hook can log (off: a no-op).
+  await app.register(tracing)
   await app.register(lifecycle)
   await app.register(requestId)
   await app.register(errors)

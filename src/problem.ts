@@ -56,7 +56,8 @@ function declaredStatus (error: FastifyError): number | undefined {
 /** Turns any thrown error into an RFC 9457 problem; 5xx details stay in the log in production. */
 export function toProblem (thrown: unknown, request: FastifyRequest, hideInternals: boolean): ProblemResponse {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown))
-  const base = { instance: request.url.split('?')[0], requestId: request.id }
+  // traceId only when tracing is on (plugins/tracing.ts): where to find this request's trace.
+  const base = { instance: request.url.split('?')[0], requestId: request.id, ...(request.traceId === undefined ? {} : { traceId: request.traceId }) }
 
   if (error instanceof AppError) {
     return {

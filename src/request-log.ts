@@ -25,7 +25,27 @@ class CompactRequestLog extends LogController {
   }
 }
 
-/** JSON logs keep Fastify's own request lines (incoming and completed, with req/res); pretty logs get one line. */
-export function requestLogController (pretty: boolean): LogController {
-  return pretty ? new CompactRequestLog(LOG_OPTIONS) : new LogController(LOG_OPTIONS)
+/**
+ * With tracing on, Fastify's incoming-request line is written by plugins/tracing.ts once the request span exists
+ * (writeIncomingRequest below), so that it carries the trace id like every later line of the request.
+ */
+class TracedRequestLog extends LogController {
+  override incomingRequest (): void {}
+}
+
+/** Fastify's own incoming-request line, for plugins/tracing.ts. */
+const incomingLine = new LogController(LOG_OPTIONS)
+
+/**
+ * JSON logs keep Fastify's own request lines (incoming and completed, with req/res); pretty logs get one line.
+ * `traced`: the incoming line is left to writeIncomingRequest.
+ */
+export function requestLogController (pretty: boolean, traced = false): LogController {
+  if (pretty) return new CompactRequestLog(LOG_OPTIONS)
+  return traced ? new TracedRequestLog(LOG_OPTIONS) : new LogController(LOG_OPTIONS)
+}
+
+/** Writes the incoming-request line a `traced` controller left out (pretty logs have none). */
+export function writeIncomingRequest (pretty: boolean, request: FastifyRequest, reply: FastifyReply): void {
+  if (!pretty) incomingLine.incomingRequest(request, reply)
 }

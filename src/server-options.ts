@@ -11,6 +11,7 @@ import { buildSerializer } from './serialization.js'
 import { BadRequestError } from './errors.js'
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js'
 import { answerClientError } from './client-error.js'
+import { tracingOn } from './tracing.js'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 /** Above common load balancers' idle timeout (AWS ALB: 60 s) so they never reuse a socket we closed. */
@@ -31,7 +32,7 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
   return {
     logger: loggerOptions(config, logStream),
     genReqId: requestIdFor,
-    logController: requestLogController(usesPrettyLogs(config)),
+    logController: requestLogController(usesPrettyLogs(config), tracingOn()),
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,

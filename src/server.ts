@@ -1,13 +1,18 @@
 import module from 'node:module'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, type Config } from './config.js'
-import { readConfiguration } from './environment.js'
+import { loadDotEnv, readConfiguration } from './environment.js'
 import { drainAndClose } from './shutdown.js'
+import { startTracing, tracingRequested } from './tracing.js'
 
 // Node ≥ 22.1 keeps the compiled code of every module loaded from here on (in the OS temp dir), so a restart
 // skips most of the compilation: ~15 % less CPU to ready on Node 24 (docs/operations.md, "Boot"). The app is
 // imported below this line for that reason; on Node 20 the call does not exist and nothing changes.
 module.enableCompileCache?.()
+// Tracing starts before the app is imported, because its pg and ioredis instrumentations patch those modules as
+// they load; .env is read first so OTEL_* set there count too. Off (nothing imported) unless asked for.
+loadDotEnv()
+const tracing = tracingRequested() ? await startTracing() : undefined
 const { buildApp } = await import('./app.js')
 
 async function readConfig (): Promise<Config> {
@@ -34,6 +39,8 @@ closeWithGrace({ delay: config.shutdownTimeoutMs, logger: app.log }, async ({ si
   app.log.info({ signal }, 'shutdown begins: readiness now 503')
   // The drain delay gives the load balancer time to see readiness fail before the listener closes.
   await drainAndClose(app, config.shutdownDrainDelayMs)
+  // After the last response: the spans of the drained requests are still in the exporter's buffer.
+  await tracing?.shutdown()
   app.log.info('shutdown complete')
 })
 

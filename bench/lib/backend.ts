@@ -19,7 +19,7 @@ export interface Backend {
    * The database the Express baseline opens. PostgreSQL: the same one. PGlite is single-process,
    * so Express gets a copy of the service's data dir taken after seeding while the service was stopped.
    */
-  databaseForExpress(): Promise<{ databaseUrl: string } | { pgliteDir: string }>
+  databaseForExpress(copyName?: string): Promise<{ databaseUrl: string } | { pgliteDir: string }>
   /** Back to an empty database, after a boot that failed half-way. */
   reset(): Promise<void>
   cleanup(): Promise<void>
@@ -65,8 +65,9 @@ export async function prepareBackend (): Promise<Backend> {
     serviceEnv: { PGLITE_DATA_DIR: serviceDir, ...redisEnv },
     databaseUrl: undefined,
     redisUrl,
-    databaseForExpress: async () => {
-      const copy = join(root, 'express')
+    // Also the traced service's (--tracing): PGlite is single-process, each server needs its own copy.
+    databaseForExpress: async (copyName = 'express') => {
+      const copy = join(root, copyName)
       await cp(serviceDir, copy, { recursive: true })
       return { pgliteDir: copy }
     },

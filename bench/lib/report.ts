@@ -2,7 +2,8 @@ import type { LoadFigures } from './load.js'
 import type { MachineInfo } from './machine.js'
 import type { BenchSettings } from './settings.js'
 
-export type Role = 'service' | 'ceiling' | 'express' | 'pgbench' | 'probe'
+export type Role = 'service' | 'traced' | 'ceiling' | 'express' | 'pgbench' | 'probe'
+export type Reference = 'ceiling' | 'express' | 'pgbench' | 'service'
 
 export interface ContenderResult {
   name: string
@@ -13,7 +14,7 @@ export interface ContenderResult {
   p50Ms: number
   p99Ms: number
   /** Medians of the per-round ratios to each reference measured in the same rounds. */
-  ratios: Partial<Record<'ceiling' | 'express' | 'pgbench', number>>
+  ratios: Partial<Record<Reference, number>>
   failed: number
   errors: number
 }
@@ -46,7 +47,7 @@ export interface BenchReport {
 
 const fixed = (value: number, digits: number) => Number.isFinite(value) ? value.toFixed(digits) : '—'
 
-function ratioCell (contender: ContenderResult, reference: 'ceiling' | 'express' | 'pgbench'): string {
+function ratioCell (contender: ContenderResult, reference: Reference): string {
   if (contender.role === reference) return 'ref'
   const ratio = contender.ratios[reference]
   return ratio === undefined ? '—' : fixed(ratio, 2)
@@ -66,17 +67,20 @@ export function toMarkdown (report: BenchReport): string {
   const rss = service.peakRssDuringScenario1Kb
   lines.push(`- service peak RSS during scenario 1: ${rss === undefined ? 'not measured' : `${fixed(rss / 1024, 1)} MiB`} (${service.peakRssNote})`)
   lines.push('')
-  lines.push('| scenario | contender | req/s | p50 ms | p99 ms | ÷ ceiling | ÷ Express | ÷ pgbench | non-2xx / errors |')
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|')
+  // The ÷ service column only when the run had a contender measured against the service (--tracing).
+  const byService = report.scenarios.some((scenario) => scenario.contenders.some((contender) => contender.ratios.service !== undefined))
+  lines.push(`| scenario | contender | req/s | p50 ms | p99 ms | ÷ ceiling | ÷ Express | ÷ pgbench |${byService ? ' ÷ service |' : ''} non-2xx / errors |`)
+  lines.push(`|---|---|---:|---:|---:|---:|---:|---:|${byService ? '---:|' : ''}---:|`)
   for (const scenario of report.scenarios) {
     if (scenario.skipped !== undefined) {
-      lines.push(`| ${scenario.key}. ${scenario.title} | skipped: ${scenario.skipped} | | | | | | | |`)
+      lines.push(`| ${scenario.key}. ${scenario.title} | skipped: ${scenario.skipped} | | | | | | |${byService ? ' |' : ''} |`)
       continue
     }
     for (const contender of scenario.contenders) {
       const rate = contender.role === 'probe' ? `(${fixed(contender.requestsPerSecond, 0)} paced)` : fixed(contender.requestsPerSecond, 0)
       lines.push(`| ${scenario.key}. ${scenario.title} | ${contender.name} | ${rate} | ${fixed(contender.p50Ms, 2)} | ${fixed(contender.p99Ms, 2)} | ` +
-        `${ratioCell(contender, 'ceiling')} | ${ratioCell(contender, 'express')} | ${ratioCell(contender, 'pgbench')} | ${contender.failed} / ${contender.errors} |`)
+        `${ratioCell(contender, 'ceiling')} | ${ratioCell(contender, 'express')} | ${ratioCell(contender, 'pgbench')} | ` +
+        `${byService ? `${ratioCell(contender, 'service')} | ` : ''}${contender.failed} / ${contender.errors} |`)
     }
   }
   const notes = [...report.scenarios.flatMap((scenario) => scenario.notes.map((note) => `scenario ${scenario.key}: ${note}`)), ...report.notes]

@@ -69,13 +69,16 @@ export async function runScenario (plan: ScenarioPlan, context: RoundContext): P
     const found = plan.contenders.find((contender) => contender.role === role)
     return found === undefined ? undefined : (rounds.get(found.name) ?? []).map((figures) => figures.requestsPerSecond)
   }
-  const references = { ceiling: reference('ceiling'), express: reference('express'), pgbench: reference('pgbench') }
+  // ÷ service only for the traced contender: the service's own figures against each other say nothing.
+  const references = { ceiling: reference('ceiling'), express: reference('express'), pgbench: reference('pgbench'), service: reference('service') }
   const contenders: ContenderResult[] = plan.contenders.map((contender) => {
     const figures = rounds.get(contender.name) ?? []
     const rates = figures.map((figure) => figure.requestsPerSecond)
     const ratios: ContenderResult['ratios'] = {}
     for (const [name, referenceRates] of Object.entries(references) as Array<[keyof typeof references, number[] | undefined]>) {
-      if (referenceRates !== undefined && contender.role !== name) ratios[name] = median(perRoundRatios(rates, referenceRates))
+      if (referenceRates === undefined || contender.role === name) continue
+      if (name === 'service' && contender.role !== 'traced') continue
+      ratios[name] = median(perRoundRatios(rates, referenceRates))
     }
     return summarise(contender.name, contender.role, figures, ratios)
   })

@@ -22,6 +22,11 @@ export interface BenchSettings {
   tool: 'auto' | 'wrk' | 'autocannon'
   /** pgbench clients; default: the service's pool size, the most transactions it ever has in flight. */
   pgbenchClients: number
+  /**
+   * Also run the same build with OpenTelemetry tracing on (OTLP to a local sink), as a contender beside the
+   * service in scenarios 1, 2, 3 and 5: its ÷ service column is what tracing costs (docs/tracing.md).
+   */
+  tracing: boolean
 }
 
 export const METHOD_MIN_ROUNDS = 12
@@ -42,13 +47,14 @@ const FLAGS: Record<string, string> = {
 
 export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchSettings {
   const values: Record<string, string | undefined> = {}
-  for (const variable of Object.values(FLAGS)) values[variable] = env[variable]
+  for (const variable of [...Object.values(FLAGS), 'BENCH_TRACING']) values[variable] = env[variable]
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] ?? ''
     if (arg === '--no-pin') { values.BENCH_PIN = '0'; continue }
+    if (arg === '--tracing') { values.BENCH_TRACING = '1'; continue }
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg)
     const variable = match?.[1] === undefined ? undefined : FLAGS[match[1]]
-    if (match === null || variable === undefined) throw new Error(`unknown argument ${arg}; known: ${Object.keys(FLAGS).map((flag) => `--${flag}`).join(' ')} --no-pin`)
+    if (match === null || variable === undefined) throw new Error(`unknown argument ${arg}; known: ${Object.keys(FLAGS).map((flag) => `--${flag}`).join(' ')} --no-pin --tracing`)
     values[variable] = match[2] ?? argv[++index]
   }
   const number = (variable: string, fallback: number, minimum: number) => {
@@ -71,7 +77,8 @@ export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJ
     pin: values.BENCH_PIN !== '0' && values.BENCH_PIN !== 'false',
     probeRate: number('BENCH_PROBE_RATE', 50, 1),
     tool,
-    pgbenchClients: Math.floor(number('BENCH_PGBENCH_CLIENTS', Number(env.DATABASE_POOL_MAX ?? 20), 1))
+    pgbenchClients: Math.floor(number('BENCH_PGBENCH_CLIENTS', Number(env.DATABASE_POOL_MAX ?? 20), 1)),
+    tracing: values.BENCH_TRACING === '1' || values.BENCH_TRACING === 'true'
   }
 }
 

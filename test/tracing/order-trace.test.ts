@@ -1,0 +1,136 @@
+/**
+ * The span tree of an order placement, with the in-memory exporter in place of OTLP. Tracing starts the way
+ * src/server.ts starts it: before anything imports pg or ioredis (test/helper.ts does), hence the dynamic imports.
+ */
+import t from 'tap'
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace'
+import { startTracing } from '../../src/tracing.js'
+
+const exporter = new InMemorySpanExporter()
+const tracing = await startTracing({ spanProcessors: [new SimpleSpanProcessor({ exporter })] })
+t.teardown(async () => { await tracing.shutdown() })
+
+const { buildTestApp, usingPostgres, usingRedis } = await import('../helper.js')
+const { createTestUser } = await import('../support/users.js')
+const { createProduct } = await import('../routes/v1/products-fixtures.js')
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
+const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`
+
+/** The direct children of `parent`, in start order. */
+function children (spans: ReadableSpan[], parent: ReadableSpan): ReadableSpan[] {
+  return spans
+    .filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId)
+    .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1])
+}
+/** Every span under `root`, depth first (the order a trace view lists them). */
+function descendants (spans: ReadableSpan[], root: ReadableSpan): ReadableSpan[] {
+  return children(spans, root).flatMap((child) => [child, ...descendants(spans, child)])
+}
+function queryText (span: ReadableSpan): string {
+  return String(span.attributes['db.query.text'] ?? span.attributes['db.statement'] ?? '')
+}
+
+t.test('an order placement is one trace: route → transaction → statements, then the cache invalidation', async (t) => {
+  const built = await buildTestApp(t, { captureLogs: true })
+  const { app } = built
+  const admin = await createTestUser(app, 'admin')
+  const customer = await createTestUser(app, 'customer')
+  const product = await createProduct(app, admin, { stock: 5 })
+  exporter.reset()
+
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/orders',
+    headers: { ...customer.headers, traceparent: TRACEPARENT },
+    payload: { items: [{ productId: product.id, quantity: 2 }] }
+  })
+  t.equal(response.statusCode, 201)
+
+  const spans = exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === TRACE_ID)
+  const route = spans.find((span) => span.name === 'POST /v1/orders')
+  if (route === undefined) return t.fail(`no route span; spans: ${spans.map((span) => span.name).join(', ')}`)
+  t.equal(route.parentSpanContext?.spanId, '00f067aa0ba902b7', 'the incoming traceparent is the parent of the route span')
+  t.equal(route.attributes['http.route'], '/v1/orders')
+  t.equal(route.attributes['http.response.status_code'], 201)
+
+  const inRoute = descendants(spans, route)
+  const transaction = inRoute.find((span) => span.name === 'transaction')
+  if (transaction === undefined) return t.fail(`no transaction span under the route; under it: ${inRoute.map((span) => span.name).join(', ')}`)
+
+  t.test('the statements of the transaction are its children', { skip: usingPostgres ? false : 'needs DATABASE_URL: PGlite is not the pg driver, so its statements have no spans' }, async (t) => {
+    const statements = children(spans, transaction).map(queryText).filter((text) => text !== '')
+    t.equal(statements[0], 'BEGIN')
+    t.equal(statements.at(-1), 'COMMIT')
+    t.ok(statements.some((text) => /UPDATE products/i.test(text)), 'the stock update')
+    t.ok(statements.some((text) => /INSERT INTO orders/i.test(text)), 'the order row')
+    t.ok(statements.length >= 5, `BEGIN, locks, stock, order, COMMIT (${statements.length} statements)`)
+  })
+
+  t.test('the cache invalidation follows the transaction, as Redis commands of the same trace', { skip: usingRedis ? false : 'needs REDIS_URL: the in-process cache makes no Redis commands' }, async (t) => {
+    const commands = inRoute.filter((span) => span.attributes['db.system.name'] === 'redis' || span.attributes['db.system'] === 'redis')
+    t.ok(commands.some((span) => span.name === 'evalsha' && queryText(span).includes(`order-rate-limited:${customer.id}`)), 'the per-account order limit (a preHandler hook)')
+    const invalidation = commands.find((span) => span.name === 'eval' && queryText(span).includes(product.id))
+    if (invalidation === undefined) return t.fail(`no eval of product:${product.id}; Redis spans: ${commands.map((span) => `${span.name} ${queryText(span)}`).join(' | ')}`)
+    const ended = (span: ReadableSpan) => span.endTime[0] * 1e9 + span.endTime[1]
+    const started = (span: ReadableSpan) => span.startTime[0] * 1e9 + span.startTime[1]
+    t.ok(started(invalidation) >= ended(transaction), 'after the commit')
+  })
+
+  t.test('every log line of the request carries the trace id', async (t) => {
+    const lines = built.logs.filter((line) => line.requestId === response.headers['x-request-id'])
+    t.ok(lines.some((line) => line.msg === 'incoming request'), 'the incoming-request line is among them')
+    t.ok(lines.length >= 2, `${lines.length} lines`)
+    for (const line of lines) t.equal(line.traceId, TRACE_ID, String(line.msg))
+  })
+})
+
+t.test("concurrent requests' Redis commands stay in their own traces", { skip: usingRedis ? false : 'needs REDIS_URL: the in-process cache makes no Redis commands' }, async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await createTestUser(app, 'admin')
+  const product = await createProduct(app, admin)
+  exporter.reset()
+  const traceIds = Array.from({ length: 8 }, (_, index) => `${String(index + 1).padStart(2, '0')}${TRACE_ID.slice(2)}`)
+  // Sent together, so their rate-limit and cache commands are issued in the same event-loop turns.
+  await Promise.all(traceIds.map(async (traceId) => app.inject({
+    method: 'GET', url: `/v1/products/${product.id}`, headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }
+  })))
+  const spans = exporter.getFinishedSpans()
+  for (const traceId of traceIds) {
+    const route = spans.find((span) => span.spanContext().traceId === traceId && span.name === 'GET /v1/products/:id')
+    if (route === undefined) return t.fail(`no route span in trace ${traceId}`)
+    const keys = descendants(spans, route).filter((span) => span.attributes['db.system.name'] === 'redis').map(queryText)
+    // Its own client's rate-limit counter, and the cache read of the product: one of each, no neighbour's.
+    t.equal(keys.filter((text) => text.includes(':rate-limit:')).length, 1, `trace ${traceId.slice(0, 2)}: one rate-limit command (${keys.length} Redis spans)`)
+    t.ok(keys.some((text) => text.includes(`product:${product.id}`)), `trace ${traceId.slice(0, 2)}: its cache read`)
+  }
+})
+
+t.test('probes and scrapes are not traced', async (t) => {
+  const { app } = await buildTestApp(t)
+  exporter.reset()
+  for (const url of ['/health/live', '/health/ready', '/metrics', '/health/live?verbose=1']) {
+    const response = await app.inject({ method: 'GET', url, headers: { traceparent: TRACEPARENT } })
+    t.equal(response.statusCode, 200, url)
+  }
+  t.same(exporter.getFinishedSpans().map((span) => span.name), [])
+  await app.inject({ method: 'GET', url: '/v1/products?limit=1', headers: { traceparent: TRACEPARENT } })
+  t.ok(exporter.getFinishedSpans().some((span) => span.name === 'GET /v1/products'), 'while an API route is')
+})
+
+t.test('a problem answer names its trace next to the request id', async (t) => {
+  const built = await buildTestApp(t, { captureLogs: true })
+  const { app } = built
+  const withParent = await app.inject({ method: 'GET', url: '/v1/products/not-a-uuid', headers: { traceparent: TRACEPARENT } })
+  t.equal(withParent.statusCode, 400)
+  t.match(withParent.json(), { requestId: withParent.headers['x-request-id'], traceId: TRACE_ID })
+  const rejected = built.logs.find((line) => line.requestId === withParent.headers['x-request-id'] && line.msg === 'request rejected')
+  t.equal(rejected?.traceId, TRACE_ID, 'the error handler\'s line too')
+
+  // Without a traceparent the request starts a trace of its own; the answer still names it.
+  const alone = await app.inject({ method: 'GET', url: '/v1/nowhere' })
+  t.equal(alone.statusCode, 404)
+  const traceId = alone.json<{ traceId?: string }>().traceId
+  t.match(traceId, /^[0-9a-f]{32}$/)
+  t.not(traceId, TRACE_ID)
+})
