@@ -6,11 +6,14 @@ import { postgresDatabase, postgresPoolConfig } from '../src/database/postgres.j
 import { migrate } from '../src/database/migrate.js'
 import { insertDemoCatalog } from '../src/products/demo-catalog.js'
 import type { Database } from '../src/database/types.js'
+import { guardDatabase, type DatabaseCircuit } from '../src/database/circuit.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** query / transaction on real PostgreSQL or embedded PGlite; repositories cannot tell which. */
     db: Database
+    /** The circuit breaker in front of `db` (src/database/circuit.ts); readiness and metrics report it. */
+    dbCircuit: DatabaseCircuit
   }
 }
 
@@ -36,8 +39,11 @@ async function connect (fastify: FastifyInstance): Promise<Database> {
 }
 
 async function databasePlugin (fastify: FastifyInstance) {
-  const db = await connect(fastify)
+  const { db, circuit } = guardDatabase(await connect(fastify), fastify.config.databaseBreaker, (status) => {
+    fastify.log.warn({ circuit: status }, 'database circuit breaker changed state')
+  })
   fastify.decorate('db', db)
+  fastify.decorate('dbCircuit', circuit)
   if (fastify.config.database.migrateOnStart) {
     const applied = await migrate(db)
     if (applied.length > 0) fastify.log.info({ applied }, 'migrations applied')

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { isConnectionFailure } from './errors.js'
 import type { Database, PoolStats, Queryable, QueryOptions, QueryResult } from './types.js'
 
 export interface PostgresOptions {
@@ -52,7 +53,10 @@ export function postgresDatabase (pool: pg.Pool): Database {
         await client.query('COMMIT')
         return result
       } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError })
+        // A connection that failed or stopped answering cannot roll back: a ROLLBACK would only wait behind the hung
+        // query for another query timeout. Destroying it ends the transaction on the server side too.
+        if (isConnectionFailure(error)) broken = error as Error
+        else await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError })
         throw error
       } finally {
         // A connection whose rollback failed is in an unknown state: destroy it instead of pooling it.
