@@ -39,7 +39,7 @@ async function connect (fastify: FastifyInstance): Promise<Database> {
 }
 
 async function databasePlugin (fastify: FastifyInstance) {
-  const { db, circuit } = guardDatabase(await connect(fastify), fastify.config.databaseBreaker, (status) => {
+  const { db, circuit } = guardDatabase(await connect(fastify), { ...fastify.config.databaseBreaker, poolMax: fastify.config.database.poolMax }, (status) => {
     fastify.log.warn({ circuit: status }, 'database circuit breaker changed state')
   })
   fastify.decorate('db', db)

@@ -10,7 +10,12 @@ export interface CircuitOptions {
   threshold: number
   /** How long an open circuit fails fast before one request is let through as a probe. */
   cooldownMs: number
+  /** Pool size: a wait for a connection while every one of them is busy is overload, not an outage. */
+  poolMax: number
 }
+
+/** pg-pool's message for both a connect that timed out and a wait for a free connection that did. */
+const POOL_TIMEOUT = 'timeout exceeded when trying to connect'
 
 export interface DatabaseCircuit {
   status (): CircuitStatus
@@ -35,7 +40,14 @@ const STATUS: Record<CircuitState, CircuitStatus> = {
  * never count.
  */
 export function guardDatabase (db: Database, options: CircuitOptions, onChange: (status: CircuitStatus) => void): { db: Database, circuit: DatabaseCircuit } {
-  const policy: CircuitBreakerPolicy = circuitBreaker(handleWhen(isConnectionFailure), {
+  // A full pool of busy connections (200 orders queued on one row) times out the waiters with the same message as
+  // a database that cannot be reached; only the second may open the circuit, or overload would become an outage.
+  const saturated = (): boolean => {
+    const { total, idle } = db.poolStats()
+    return total >= options.poolMax && idle === 0
+  }
+  const counts = (error: Error): boolean => isConnectionFailure(error) && !(error.message.includes(POOL_TIMEOUT) && saturated())
+  const policy: CircuitBreakerPolicy = circuitBreaker(handleWhen(counts), {
     halfOpenAfter: options.cooldownMs,
     breaker: new ConsecutiveBreaker(options.threshold)
   })

@@ -13,13 +13,13 @@ const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve,
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code })
 
 function standIn () {
-  const state = { calls: 0, next: (): Promise<QueryResult<never>> => Promise.resolve({ rows: [], rowCount: 0 }) }
+  const state = { calls: 0, pool: { total: 0, idle: 0, waiting: 0 }, next: (): Promise<QueryResult<never>> => Promise.resolve({ rows: [], rowCount: 0 }) }
   const db: Database = {
     kind: 'postgres',
     query: async () => { state.calls++; return state.next() },
     transaction: async (fn) => { state.calls++; await state.next(); return fn({ query: async () => ({ rows: [], rowCount: 0 }) }) },
     execScript: async () => {},
-    poolStats: () => ({ total: 0, idle: 0, waiting: 0 }),
+    poolStats: () => state.pool,
     close: async () => {}
   }
   return { db, state }
@@ -28,7 +28,7 @@ function standIn () {
 t.test('opens after the threshold, fails fast with 503 + retry-after, probes once after the cooldown, closes on success', async (t) => {
   const { db, state } = standIn()
   const changes: CircuitStatus[] = []
-  const { db: guarded, circuit } = guardDatabase(db, { threshold: 3, cooldownMs: 300 }, (status) => changes.push(status))
+  const { db: guarded, circuit } = guardDatabase(db, { threshold: 3, cooldownMs: 300, poolMax: 10 }, (status) => changes.push(status))
 
   state.next = async () => { throw new Error('Query read timeout') }
   for (let i = 0; i < 3; i++) await t.rejects(guarded.query('SELECT 1'), /Query read timeout/)
@@ -56,7 +56,7 @@ t.test('opens after the threshold, fails fast with 503 + retry-after, probes onc
 
 t.test('answers the server gave never count: constraints, statement timeouts, business errors', async (t) => {
   const { db, state } = standIn()
-  const { db: guarded, circuit } = guardDatabase(db, { threshold: 2, cooldownMs: 1000 }, () => {})
+  const { db: guarded, circuit } = guardDatabase(db, { threshold: 2, cooldownMs: 1000, poolMax: 10 }, () => {})
   const errors = [withCode('duplicate key', '23505'), withCode('canceling statement due to statement timeout', '57014'), new Error('insufficient stock')]
   for (const error of errors) {
     state.next = async () => { throw error }
@@ -64,4 +64,16 @@ t.test('answers the server gave never count: constraints, statement timeouts, bu
   }
   t.equal(circuit.status(), 'closed')
   t.equal(circuit.opened, 0)
+})
+
+t.test('waiting for a connection of a full, busy pool is overload, not an outage; a connect timeout with room is', async (t) => {
+  const { db, state } = standIn()
+  const { db: guarded, circuit } = guardDatabase(db, { threshold: 2, cooldownMs: 1000, poolMax: 10 }, () => {})
+  state.next = async () => { throw new Error('timeout exceeded when trying to connect') }
+  state.pool = { total: 10, idle: 0, waiting: 50 }
+  for (let i = 0; i < 5; i++) await t.rejects(guarded.query('SELECT 1'), /timeout exceeded/)
+  t.equal(circuit.status(), 'closed', 'every connection busy: the waiters time out, the circuit stays closed')
+  state.pool = { total: 1, idle: 0, waiting: 0 }
+  for (let i = 0; i < 2; i++) await t.rejects(guarded.query('SELECT 1'), /timeout exceeded/)
+  t.equal(circuit.status(), 'open', 'room in the pool and still no connection: the database is unreachable')
 })
