@@ -7,11 +7,14 @@ import { migrate } from '../src/database/migrate.js'
 import { insertDemoCatalog } from '../src/products/demo-catalog.js'
 import type { Database } from '../src/database/types.js'
 import { tracingOn } from '../src/tracing.js'
+import { guardDatabase, type DatabaseCircuit } from '../src/database/circuit.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** query / transaction on real PostgreSQL or embedded PGlite; repositories cannot tell which. */
     db: Database
+    /** The circuit breaker in front of `db` (src/database/circuit.ts); readiness and metrics report it. */
+    dbCircuit: DatabaseCircuit
   }
 }
 
@@ -38,8 +41,12 @@ async function connect (fastify: FastifyInstance): Promise<Database> {
 
 async function databasePlugin (fastify: FastifyInstance) {
   const connected = await connect(fastify)
-  const db = tracingOn() ? await (await import('../src/database/traced.js')).withTransactionSpans(connected) : connected
+  const traced = tracingOn() ? await (await import('../src/database/traced.js')).withTransactionSpans(connected) : connected
+  const { db, circuit } = guardDatabase(traced, { ...fastify.config.databaseBreaker, poolMax: fastify.config.database.poolMax }, (status) => {
+    fastify.log.warn({ circuit: status }, 'database circuit breaker changed state')
+  })
   fastify.decorate('db', db)
+  fastify.decorate('dbCircuit', circuit)
   if (fastify.config.database.migrateOnStart) {
     const applied = await migrate(db)
     if (applied.length > 0) fastify.log.info({ applied }, 'migrations applied')

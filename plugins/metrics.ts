@@ -40,6 +40,29 @@ function registerDatabasePool (fastify: FastifyInstance, registry: Registry) {
   }
 }
 
+function registerDatabaseCircuit (fastify: FastifyInstance, registry: Registry) {
+  const states = ['closed', 'open', 'half-open'] as const
+  new Gauge({ // eslint-disable-line no-new
+    name: 'db_circuit_state',
+    help: 'Database circuit breaker: 1 for the current state (closed, open: requests fail fast with 503, half-open: probing)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect () {
+      const current = fastify.dbCircuit.status()
+      for (const state of states) this.set({ state }, state === current ? 1 : 0)
+    }
+  })
+  new Counter({ // eslint-disable-line no-new
+    name: 'db_circuit_opened_total',
+    help: 'Times the database circuit breaker opened after consecutive connection failures or timeouts',
+    registers: [registry],
+    collect () {
+      this.reset()
+      this.inc(fastify.dbCircuit.opened)
+    }
+  })
+}
+
 function registerCache (fastify: FastifyInstance, registry: Registry) {
   // 0 while the circuit is open: commands fail fast and reads go to the database.
   new Gauge({ // eslint-disable-line no-new
@@ -80,6 +103,7 @@ async function metricsPlugin (fastify: FastifyInstance) {
   collectDefaultMetrics({ register: registry })
   registerRequestDuration(fastify, registry)
   registerDatabasePool(fastify, registry)
+  registerDatabaseCircuit(fastify, registry)
   registerCache(fastify, registry)
   fastify.addHook('onClose', async () => { registry.clear() })
 

@@ -61,7 +61,11 @@ export const EnvSchema = Type.Object({
   PASSWORD_HASH_QUEUE_MAX: Type.Integer({ minimum: 0, maximum: 10_000, default: 32 }),
   // Two tabs refreshing one token at once: the second, within this many seconds, gets the same successor instead
   // of revoking the family. 0 turns it off (every reuse revokes). At most 5 minutes: a thief gets the same window.
-  REFRESH_REUSE_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 })
+  REFRESH_REUSE_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
+  // Circuit breaker on the database (src/database/circuit.ts): consecutive connection failures or timeouts that open
+  // it, and how long it then answers 503 at once before letting one request through to probe.
+  DATABASE_BREAKER_THRESHOLD: PositiveInteger(5, 1000),
+  DATABASE_BREAKER_COOLDOWN_MS: PositiveInteger(5000, 600_000)
 })
 type Env = Static<typeof EnvSchema>
 
@@ -114,6 +118,8 @@ export interface Config {
   orderCaps: OrderCaps
   /** argon2 computations allowed to wait for a slot (src/auth/passwords.ts); more are shed with 503. */
   passwordHashQueueMax: number
+  /** src/database/circuit.ts: fail fast after `threshold` consecutive connection failures, probe after `cooldownMs`. */
+  databaseBreaker: { threshold: number, cooldownMs: number }
 }
 
 export interface OrderCaps {
@@ -231,7 +237,8 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env, option
       maxUnits: valid.ORDER_MAX_UNITS,
       maxOpenUnitsPerCustomer: valid.CUSTOMER_MAX_OPEN_UNITS
     },
-    passwordHashQueueMax: valid.PASSWORD_HASH_QUEUE_MAX
+    passwordHashQueueMax: valid.PASSWORD_HASH_QUEUE_MAX,
+    databaseBreaker: { threshold: valid.DATABASE_BREAKER_THRESHOLD, cooldownMs: valid.DATABASE_BREAKER_COOLDOWN_MS }
   } satisfies Config)
 }
 

@@ -9,7 +9,9 @@ const Ready = Type.Object({
   checks: Type.Object({
     database: Type.Object({
       status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
-      latencyMs: Type.Optional(Type.Number())
+      latencyMs: Type.Optional(Type.Number()),
+      // The circuit breaker in front of the database: open means requests answer 503 at once (docs/reliability.md).
+      circuit: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')])
     }),
     cache: Type.Object({
       status: Type.Union([Type.Literal('up'), Type.Literal('down')]),

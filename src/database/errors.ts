@@ -24,6 +24,14 @@ export function isDatabaseUnavailable (error: unknown): boolean {
   return UNAVAILABLE_MESSAGES.some((fragment) => error.message.includes(fragment))
 }
 
+/**
+ * The connection failed or the server stopped answering (no reply, no connection within the timeout): what tells
+ * a circuit breaker the database is gone. A statement timeout (57014) is left out: the server answered it.
+ */
+export function isConnectionFailure (error: unknown): boolean {
+  return isDatabaseUnavailable(error) && (error as { code?: unknown }).code !== STATEMENT_TIMEOUT
+}
+
 /** SQLSTATE 23505: a unique constraint refused the row. */
 export function isUniqueViolation (error: unknown, constraint?: string): boolean {
   if (!(error instanceof Error)) return false

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { isConnectionFailure } from './errors.js'
 import type { Database, PoolStats, Queryable, QueryOptions, QueryResult } from './types.js'
 
 export interface PostgresOptions {
@@ -43,6 +44,11 @@ export function postgresDatabase (pool: pg.Pool): Database {
     async transaction<T> (fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect()
       let broken: Error | undefined
+      // A checked-out client has no pool listener: a connection lost between two statements (reset, server
+      // restart, pg_terminate_backend) would emit 'error' with nobody listening and take the process down.
+      let lost: Error | undefined
+      const onLost = (error: Error): void => { lost ??= error }
+      client.on('error', onLost)
       try {
         await client.query('BEGIN')
         const result = await fn({
@@ -52,11 +58,20 @@ export function postgresDatabase (pool: pg.Pool): Database {
         await client.query('COMMIT')
         return result
       } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError })
+        // A connection that failed or stopped answering cannot roll back: a ROLLBACK would only wait behind the hung
+        // query for another query timeout. Destroying it ends the transaction on the server side too.
+        if (lost !== undefined) {
+          broken = lost
+          // The statement after the loss fails with "not queryable"; the loss itself says why (503, not 500).
+          throw lost
+        }
+        if (isConnectionFailure(error)) broken = error as Error
+        else await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError })
         throw error
       } finally {
+        client.off('error', onLost)
         // A connection whose rollback failed is in an unknown state: destroy it instead of pooling it.
-        client.release(broken)
+        client.release(broken ?? lost)
       }
     },
     async execScript (sql: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import type { CircuitStatus } from '../database/circuit.js'
 
 /** docs/api.md: readiness fails when the database does not answer within 1 s. */
 export const DATABASE_CHECK_TIMEOUT_MS = 1000
@@ -6,7 +7,7 @@ export const DATABASE_CHECK_TIMEOUT_MS = 1000
 export interface Readiness {
   status: 'ok' | 'degraded' | 'fail'
   checks: {
-    database: { status: 'up' | 'down', latencyMs?: number }
+    database: { status: 'up' | 'down', latencyMs?: number, circuit: CircuitStatus }
     cache: { status: 'up' | 'down', kind: 'redis' | 'memory' }
   }
 }
@@ -27,10 +28,11 @@ async function checkDatabase (fastify: FastifyInstance): Promise<Readiness['chec
   const started = performance.now()
   try {
     await within(fastify.db.query('SELECT 1'), DATABASE_CHECK_TIMEOUT_MS)
-    return { status: 'up', latencyMs: Math.round((performance.now() - started) * 100) / 100 }
+    return { status: 'up', latencyMs: Math.round((performance.now() - started) * 100) / 100, circuit: fastify.dbCircuit.status() }
   } catch (error) {
     fastify.log.warn({ err: error }, 'readiness: database check failed')
-    return { status: 'down' }
+    // While the circuit is open this answers at once; once the cooldown is over, this check is the probe.
+    return { status: 'down', circuit: fastify.dbCircuit.status() }
   }
 }
 

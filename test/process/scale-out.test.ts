@@ -1,37 +1,18 @@
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { buildTestApp, usingPostgres, usingRedis } from '../helper.js'
 import { createTestUser } from '../support/users.js'
-import { httpCall, serverEnv, startServer, type HttpResult, type ServerProcess } from '../support/server-process.js'
+import { httpCall, type HttpResult } from '../support/server-process.js'
+import { roundRobin, startReplicas } from '../support/replicas.js'
 
 const REPLICAS = 3
-const MIGRATE_SCRIPT = fileURLToPath(new URL('../../dist/scripts/migrate.js', import.meta.url))
 const SKIP = usingPostgres && usingRedis ? false : 'needs DATABASE_URL and REDIS_URL: replicas share PostgreSQL and Redis (PGlite and the memory cache are per process)'
-
-/**
- * Three replicas of the built server on one PostgreSQL database and one Redis prefix, deployed as Kubernetes
- * does it: the migration script runs first, the replicas boot with MIGRATE_ON_START=false.
- */
-async function startReplicas (t: Test, env: Record<string, string>): Promise<ServerProcess[]> {
-  const baseEnv = { ...await serverEnv(t, { env }), MIGRATE_ON_START: 'false' }
-  await promisify(execFile)(process.execPath, [MIGRATE_SCRIPT], { env: { PATH: process.env.PATH ?? '', ...baseEnv } })
-  const replicas: ServerProcess[] = []
-  // One at a time: booting three at once on two cores only makes each boot slower.
-  for (let i = 0; i < REPLICAS; i++) replicas.push(await startServer(t, { baseEnv }))
-  return replicas
-}
-
-/** The balancer: request n goes to replica n mod 3. */
-const roundRobin = (replicas: ServerProcess[], n: number) => replicas[n % replicas.length] as ServerProcess
 
 const json = <T>(response: HttpResult): T => JSON.parse(response.body) as T
 
 t.test('one rate-limit counter for all replicas: the 101st request is 429 whichever replica gets it', { skip: SKIP }, async (t) => {
   const max = 100
-  const replicas = await startReplicas(t, { RATE_LIMIT_MAX: String(max) })
+  const replicas = await startReplicas(t, { env: { RATE_LIMIT_MAX: String(max) } })
   const answers: HttpResult[] = []
   for (let n = 0; n < max + REPLICAS; n++) answers.push(await httpCall(`${roundRobin(replicas, n).url}/v1/products?limit=1`))
 
@@ -48,7 +29,7 @@ t.test('catalog writes through one replica are read through the others; 200 conc
   // 200 orders queue on one product row lock across three pools: on a loaded 2-core CI machine a queued order
   // waited over the default 2 s for a pool connection and got the (correct) 503. This test is about coherence
   // and overselling, not about that timeout, so the wait may be longer here.
-  const replicas = await startReplicas(t, { RATE_LIMIT_MAX: '100000', DATABASE_CONNECT_TIMEOUT_MS: '20000' })
+  const replicas = await startReplicas(t, { env: { RATE_LIMIT_MAX: '100000', DATABASE_CONNECT_TIMEOUT_MS: '20000' } })
   // Tokens from an in-process app on the same database: same JWT secret, issuer and audience as the replicas.
   const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
