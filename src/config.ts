@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { FormatRegistry, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DURATION_PATTERN, parseDurationMs } from './duration.js'
+import type { DatabasePooler } from './database/postgres.js'
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../schemas/order.js'
 
 // TypeBox's Value checker knows no formats by itself; config needs only this one.
@@ -58,7 +59,10 @@ export const EnvSchema = Type.Object({
   ORDER_MAX_UNITS: PositiveInteger(200, MAX_LINE_QUANTITY * MAX_ORDER_LINES),
   CUSTOMER_MAX_OPEN_UNITS: PositiveInteger(500, 1_000_000_000),
   // Password hashes waiting for an argon2 slot; beyond this, sign-in, sign-up and password change answer 503.
-  PASSWORD_HASH_QUEUE_MAX: Type.Integer({ minimum: 0, maximum: 10_000, default: 32 })
+  PASSWORD_HASH_QUEUE_MAX: Type.Integer({ minimum: 0, maximum: 10_000, default: 32 }),
+  // What DATABASE_URL points at: PostgreSQL itself (or a session-mode pooler), or a transaction-mode pooler such as
+  // PgBouncer, behind which no session state survives between transactions (docs/pooler.md).
+  DATABASE_POOLER: Type.Union([Type.Literal('none'), Type.Literal('transaction')], { default: 'none' })
 })
 type Env = Static<typeof EnvSchema>
 
@@ -75,6 +79,8 @@ export interface Config {
     poolMax: number
     connectTimeoutMs: number
     statementTimeoutMs: number
+    /** 'transaction': timeouts per transaction (SET LOCAL), no named prepared statements (src/database/postgres.ts). */
+    pooler: DatabasePooler
     pgliteDataDir: string
     migrateOnStart: boolean
   }
@@ -189,6 +195,7 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env, option
       poolMax: valid.DATABASE_POOL_MAX,
       connectTimeoutMs: valid.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: valid.DATABASE_STATEMENT_TIMEOUT_MS,
+      pooler: valid.DATABASE_POOLER,
       pgliteDataDir: valid.PGLITE_DATA_DIR,
       migrateOnStart: valid.MIGRATE_ON_START === 'true'
     },
