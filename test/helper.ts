@@ -46,8 +46,7 @@ export async function testEnv (t: Test, options: TestAppOptions = {}): Promise<R
     env.DATABASE_URL = await testDatabaseUrl()
     // CI runs the PostgreSQL tests a second time through PgBouncer in transaction mode (.ci/run).
     if (process.env.DATABASE_POOLER !== undefined && process.env.DATABASE_POOLER !== '') env.DATABASE_POOLER = process.env.DATABASE_POOLER
-  }
-  else env.PGLITE_DATA_DIR = options.pgliteDir ?? await testPgliteDir(t)
+  } else env.PGLITE_DATA_DIR = options.pgliteDir ?? await testPgliteDir(t)
   if (usingRedis) {
     cleanRedisAtEnd()
     env.REDIS_URL = process.env.REDIS_URL ?? ''
