@@ -88,6 +88,11 @@ export function postgresDatabase (pool: pg.Pool, options: PostgresDatabaseOption
   async function inTransaction<T> (fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect()
     let broken: Error | undefined
+    // The server may end the session between two statements (idle_in_transaction_session_timeout, a restart):
+    // pg emits that as 'error' on the client, which pg-pool listens to only while the client is idle; unheard,
+    // it would crash the process. Heard here, the next statement fails and the connection is destroyed below.
+    const onError = (error: Error) => { broken = error }
+    client.on('error', onError)
     try {
       await client.query(begin)
       const result = await fn(client)
@@ -98,6 +103,7 @@ export function postgresDatabase (pool: pg.Pool, options: PostgresDatabaseOption
       throw error
     } finally {
       // A connection whose rollback failed is in an unknown state: destroy it instead of pooling it.
+      client.off('error', onError)
       client.release(broken)
     }
   }
