@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { prepareBackend, type Backend } from './lib/backend.js'
+import { prepareBackend, redact, type Backend } from './lib/backend.js'
 import { AUTOCANNON } from './lib/load.js'
 import { wrkAvailable } from './lib/wrk.js'
 import { describeMachine } from './lib/machine.js'
@@ -121,18 +121,35 @@ async function productionCommand (): Promise<string[]> {
   return packageJson.scripts.start.split(' ')
 }
 
-async function startService (pinToCore: number | undefined): Promise<ServerProcess> {
+async function startService (pinToCore: number | undefined, overrides: Record<string, string> = {}, name = 'service'): Promise<ServerProcess> {
   const port = await freePort()
   return startServer({
-    name: 'service',
+    name,
     command: await productionCommand(),
     cwd: REPO_ROOT,
-    env: serviceEnv(port),
+    env: { ...serviceEnv(port), ...overrides },
     port,
     readyPath: '/health/ready',
     pinToCore,
     readyTimeoutMs: 120_000
   })
+}
+
+/**
+ * BENCH_POOLER_URL: a second service, same build and settings, reaching the same throwaway database through a
+ * transaction-mode PgBouncer that points at the same PostgreSQL (the database name is replaced by the run's).
+ */
+async function startPooledService (notes: string[]): Promise<ServerProcess | undefined> {
+  if (settings.poolerUrl === undefined) return undefined
+  if (backend.databaseUrl === undefined) {
+    notes.push('BENCH_POOLER_URL ignored: it needs DATABASE_URL (PgBouncer in front of that PostgreSQL)')
+    return undefined
+  }
+  const url = new URL(settings.poolerUrl)
+  url.pathname = new URL(backend.databaseUrl).pathname
+  log(`starting the service through PgBouncer at ${redact(settings.poolerUrl)}`)
+  notes.push(`service via PgBouncer: ${redact(url.toString())}, DATABASE_POOLER=transaction, same pool size`)
+  return startService(serverCore, { DATABASE_URL: url.toString(), DATABASE_POOLER: 'transaction', MIGRATE_ON_START: 'false' }, 'service-pooled')
 }
 
 /**
@@ -227,8 +244,11 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
   running.push(express)
   if (paths.product !== undefined) notes.push(await compareBytes(express, paths.product, captured))
 
+  const pooled = await startPooledService(notes)
+  if (pooled !== undefined) running.push(pooled)
+
   const pgbench = backend.databaseUrl === undefined ? undefined : await pgbenchAvailable()
-  const plans = planScenarios({ data, paths, servers: { service, ceiling, express }, pgbench, backend, settings })
+  const plans = planScenarios({ data, paths, servers: { service, ceiling, express, ...(pooled === undefined ? {} : { pooled }) }, pgbench, backend, settings })
   const context = { settings, wrk, loadCore, log }
 
   const results: ScenarioResult[] = []

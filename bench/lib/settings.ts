@@ -22,6 +22,11 @@ export interface BenchSettings {
   tool: 'auto' | 'wrk' | 'autocannon'
   /** pgbench clients; default: the service's pool size, the most transactions it ever has in flight. */
   pgbenchClients: number
+  /**
+   * A transaction-mode PgBouncer in front of the same PostgreSQL as DATABASE_URL: a second service contender runs
+   * through it (DATABASE_POOLER=transaction) in scenarios 2 and 3, measured side by side with the direct one.
+   */
+  poolerUrl: string | undefined
 }
 
 export const METHOD_MIN_ROUNDS = 12
@@ -37,7 +42,8 @@ const FLAGS: Record<string, string> = {
   pin: 'BENCH_PIN',
   'probe-rate': 'BENCH_PROBE_RATE',
   tool: 'BENCH_TOOL',
-  'pgbench-clients': 'BENCH_PGBENCH_CLIENTS'
+  'pgbench-clients': 'BENCH_PGBENCH_CLIENTS',
+  'pooler-url': 'BENCH_POOLER_URL'
 }
 
 export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchSettings {
@@ -71,7 +77,8 @@ export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJ
     pin: values.BENCH_PIN !== '0' && values.BENCH_PIN !== 'false',
     probeRate: number('BENCH_PROBE_RATE', 50, 1),
     tool,
-    pgbenchClients: Math.floor(number('BENCH_PGBENCH_CLIENTS', Number(env.DATABASE_POOL_MAX ?? 20), 1))
+    pgbenchClients: Math.floor(number('BENCH_PGBENCH_CLIENTS', Number(env.DATABASE_POOL_MAX ?? 20), 1)),
+    poolerUrl: values.BENCH_POOLER_URL === undefined || values.BENCH_POOLER_URL === '' ? undefined : values.BENCH_POOLER_URL
   }
 }
 
