@@ -50,10 +50,10 @@ async function startReplicas (t: Test, databaseUrl: string): Promise<ServerProce
 function sampleServerSessions (directUrl: string): { stop: () => Promise<number> } {
   const client = new pg.Client({ connectionString: directUrl })
   let highest = 0
-  let running = true
+  const state = { running: true }
   const loop = (async () => {
     await client.connect()
-    while (running) {
+    while (state.running) {
       const { rows } = await client.query<{ sessions: number }>(
         'SELECT count(*)::int AS sessions FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
       highest = Math.max(highest, rows[0]?.sessions ?? 0)
@@ -61,7 +61,7 @@ function sampleServerSessions (directUrl: string): { stop: () => Promise<number>
     }
     await client.end()
   })()
-  return { stop: async () => { running = false; await loop; return highest } }
+  return { stop: async () => { state.running = false; await loop; return highest } }
 }
 
 interface Timed extends HttpResult { kind: 'read' | 'order' | 'retry', ms: number, key?: string }
