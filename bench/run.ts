@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { prepareBackend, type Backend } from './lib/backend.js'
+import { prepareBackend, redact, type Backend } from './lib/backend.js'
 import { AUTOCANNON } from './lib/load.js'
 import { wrkAvailable } from './lib/wrk.js'
 import { describeMachine } from './lib/machine.js'
@@ -136,6 +136,23 @@ async function startService (pinToCore: number | undefined, name = 'service', ex
 }
 
 /**
+ * BENCH_POOLER_URL: a second service, same build and settings, reaching the same throwaway database through a
+ * transaction-mode PgBouncer that points at the same PostgreSQL (the database name is replaced by the run's).
+ */
+async function startPooledService (notes: string[]): Promise<ServerProcess | undefined> {
+  if (settings.poolerUrl === undefined) return undefined
+  if (backend.databaseUrl === undefined) {
+    notes.push('BENCH_POOLER_URL ignored: it needs DATABASE_URL (PgBouncer in front of that PostgreSQL)')
+    return undefined
+  }
+  const url = new URL(settings.poolerUrl)
+  url.pathname = new URL(backend.databaseUrl).pathname
+  log(`starting the service through PgBouncer at ${redact(settings.poolerUrl)}`)
+  notes.push(`service via PgBouncer: ${redact(url.toString())}, DATABASE_POOLER=transaction, same pool size`)
+  return startService(serverCore, 'service-pooled', { DATABASE_URL: url.toString(), DATABASE_POOLER: 'transaction', MIGRATE_ON_START: 'false' })
+}
+
+/**
  * The first boot creates the database (PGlite: initdb, seconds of CPU). It runs unpinned and gets one retry:
  * on a busy machine initdb can outlast Fastify's 10 s plugin timeout, which says nothing about the hot paths.
  */
@@ -229,9 +246,11 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
   if (paths.product !== undefined) notes.push(await compareBytes(express, paths.product, captured))
 
   const traced = tracedDatabase === undefined ? undefined : await startTracedService(tracedDatabase, notes)
+  const pooled = await startPooledService(notes)
+  if (pooled !== undefined) running.push(pooled)
 
   const pgbench = backend.databaseUrl === undefined ? undefined : await pgbenchAvailable()
-  const plans = planScenarios({ data, paths, servers: { service, ceiling, express, traced: traced?.service }, pgbench, backend, settings })
+  const plans = planScenarios({ data, paths, servers: { service, ceiling, express, traced: traced?.service, ...(pooled === undefined ? {} : { pooled }) }, pgbench, backend, settings })
   const context = { settings, wrk, loadCore, log }
 
   const results: ScenarioResult[] = []

@@ -2,7 +2,7 @@ import { basename } from 'node:path'
 import fp from 'fastify-plugin'
 import fastifyPostgres from '@fastify/postgres'
 import type { FastifyInstance } from 'fastify'
-import { postgresDatabase, postgresPoolConfig } from '../src/database/postgres.js'
+import { postgresDatabase, postgresPoolConfig, serverTimeouts } from '../src/database/postgres.js'
 import { migrate } from '../src/database/migrate.js'
 import { insertDemoCatalog } from '../src/products/demo-catalog.js'
 import type { Database } from '../src/database/types.js'
@@ -32,11 +32,12 @@ async function connect (fastify: FastifyInstance): Promise<Database> {
     connectionString: database.url,
     poolMax: database.poolMax,
     connectTimeoutMs: database.connectTimeoutMs,
-    statementTimeoutMs: database.statementTimeoutMs
+    statementTimeoutMs: database.statementTimeoutMs,
+    pooler: database.pooler
   }))
   // An idle connection dropped by the server emits 'error' on the pool; unhandled, it would kill the process.
   fastify.pg.pool.on('error', (error) => { fastify.log.warn({ err: error }, 'idle database connection lost') })
-  return postgresDatabase(fastify.pg.pool)
+  return postgresDatabase(fastify.pg.pool, { pooler: database.pooler, timeouts: serverTimeouts(database.statementTimeoutMs) })
 }
 
 async function databasePlugin (fastify: FastifyInstance) {

@@ -6,7 +6,7 @@ import pg from 'pg'
 import { ConfigError, type Config } from '../src/config.js'
 import { describeBackends, readConfiguration } from '../src/environment.js'
 import { openPglite } from '../src/database/pglite.js'
-import { postgresDatabase, postgresPoolConfig } from '../src/database/postgres.js'
+import { postgresDatabase, postgresPoolConfig, serverTimeouts } from '../src/database/postgres.js'
 import type { Database } from '../src/database/types.js'
 
 export function report (line: Record<string, unknown>): void {
@@ -23,14 +23,16 @@ async function open (name: string, { database }: Config): Promise<{ db: Database
       connectionString: database.url,
       poolMax: 1,
       connectTimeoutMs: database.connectTimeoutMs,
-      statementTimeoutMs: database.statementTimeoutMs
+      statementTimeoutMs: database.statementTimeoutMs,
+      pooler: database.pooler
     }),
     // A migration may rewrite a big table; the request-sized timeouts would abort it halfway.
     statement_timeout: undefined,
     query_timeout: undefined,
     application_name: `fastify-shop-api:${name}`
   })
-  return { db: postgresDatabase(pool), close: async () => { await pool.end() } }
+  const timeouts = { ...serverTimeouts(database.statementTimeoutMs), statementTimeoutMs: undefined }
+  return { db: postgresDatabase(pool, { pooler: database.pooler, timeouts }), close: async () => { await pool.end() } }
 }
 
 /** Runs `work` against the configured database and sets the exit code: 1 for bad config or any failure. */

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { FormatRegistry, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DURATION_PATTERN, parseDurationMs } from './duration.js'
+import type { DatabasePooler } from './database/postgres.js'
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../schemas/order.js'
 
 // TypeBox's Value checker knows no formats by itself; config needs only this one.
@@ -65,7 +66,10 @@ export const EnvSchema = Type.Object({
   // Circuit breaker on the database (src/database/circuit.ts): consecutive connection failures or timeouts that open
   // it, and how long it then answers 503 at once before letting one request through to probe.
   DATABASE_BREAKER_THRESHOLD: PositiveInteger(5, 1000),
-  DATABASE_BREAKER_COOLDOWN_MS: PositiveInteger(5000, 600_000)
+  DATABASE_BREAKER_COOLDOWN_MS: PositiveInteger(5000, 600_000),
+  // What DATABASE_URL points at: PostgreSQL itself (or a session-mode pooler), or a transaction-mode pooler such as
+  // PgBouncer, behind which no session state survives between transactions (docs/pooler.md).
+  DATABASE_POOLER: Type.Union([Type.Literal('none'), Type.Literal('transaction')], { default: 'none' })
 })
 type Env = Static<typeof EnvSchema>
 
@@ -82,6 +86,8 @@ export interface Config {
     poolMax: number
     connectTimeoutMs: number
     statementTimeoutMs: number
+    /** 'transaction': timeouts per transaction (SET LOCAL), no named prepared statements (src/database/postgres.ts). */
+    pooler: DatabasePooler
     pgliteDataDir: string
     migrateOnStart: boolean
   }
@@ -200,6 +206,7 @@ export function loadConfig (environment: NodeJS.ProcessEnv = process.env, option
       poolMax: valid.DATABASE_POOL_MAX,
       connectTimeoutMs: valid.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: valid.DATABASE_STATEMENT_TIMEOUT_MS,
+      pooler: valid.DATABASE_POOLER,
       pgliteDataDir: valid.PGLITE_DATA_DIR,
       migrateOnStart: valid.MIGRATE_ON_START === 'true'
     },

@@ -50,7 +50,7 @@ export function describeBackends (config: Config): { database: string, cache: st
   return {
     database: database.url === undefined
       ? `embedded PostgreSQL (PGlite) in ${database.pgliteDataDir}`
-      : `PostgreSQL at ${maskUrlPassword(database.url) ?? '(unparsable DATABASE_URL)'}`,
+      : `PostgreSQL at ${maskUrlPassword(database.url) ?? '(unparsable DATABASE_URL)'}${database.pooler === 'none' ? '' : ' (transaction-mode pooler)'}`,
     cache: redis.url === undefined ? 'in-process memory' : `Redis at ${maskUrlPassword(redis.url) ?? '(unparsable REDIS_URL)'}`
   }
 }

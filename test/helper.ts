@@ -42,8 +42,11 @@ export async function testEnv (t: Test, options: TestAppOptions = {}): Promise<R
     // reads as overload (an interval without a sample counts as infinite delay). Shedding has its own tests.
     MAX_EVENT_LOOP_DELAY_MS: '0'
   }
-  if (usingPostgres) env.DATABASE_URL = await testDatabaseUrl()
-  else env.PGLITE_DATA_DIR = options.pgliteDir ?? await testPgliteDir(t)
+  if (usingPostgres) {
+    env.DATABASE_URL = await testDatabaseUrl()
+    // CI runs the PostgreSQL tests a second time through PgBouncer in transaction mode (.ci/run).
+    if (process.env.DATABASE_POOLER !== undefined && process.env.DATABASE_POOLER !== '') env.DATABASE_POOLER = process.env.DATABASE_POOLER
+  } else env.PGLITE_DATA_DIR = options.pgliteDir ?? await testPgliteDir(t)
   if (usingRedis) {
     cleanRedisAtEnd()
     env.REDIS_URL = process.env.REDIS_URL ?? ''

@@ -82,6 +82,11 @@ export async function runScenario (plan: ScenarioPlan, context: RoundContext): P
     }
     return summarise(contender.name, contender.role, figures, ratios)
   })
+  const direct = reference('service')
+  const pooled = reference('pooled')
+  if (direct !== undefined && pooled !== undefined) {
+    plan.notes.push(`through PgBouncer ÷ direct: ${median(perRoundRatios(pooled, direct)).toFixed(2)} (median of per-round ratios, same database, same load)`)
+  }
   if (plan.probe !== undefined) contenders.push(summarise('service /health/live probe during login load', 'probe', probeRounds, {}))
   for (const contender of contenders) {
     const empty = contender.rounds.filter((figures) => figures.ok === 0).length

@@ -25,7 +25,8 @@ export interface PlanInput {
   data: SeededData
   paths: { product: string | undefined, list: string | undefined, live: string }
   /** traced: the same build with tracing on (--tracing), measured beside the service. */
-  servers: { service: ServerProcess, ceiling: ServerProcess, express: ServerProcess, traced?: ServerProcess | undefined }
+  /** pooled: the service through a transaction-mode PgBouncer (BENCH_POOLER_URL), when set. */
+  servers: { service: ServerProcess, ceiling: ServerProcess, express: ServerProcess, traced?: ServerProcess | undefined, pooled?: ServerProcess }
   /** pgbench's version when it can run (real PostgreSQL and on PATH). */
   pgbench: string | undefined
   backend: Pick<Backend, 'kind' | 'databaseUrl'>
@@ -39,6 +40,7 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
   const ceiling = http('ceiling (node:http, captured bytes)', 'ceiling', servers.ceiling)
   const express = http('Express 5 stack', 'express', servers.express)
   const traced = servers.traced === undefined ? [] : [http('traced: same build, tracing on (OTLP → local sink)', 'traced', servers.traced)]
+  const pooled = servers.pooled === undefined ? [] : [http('service via PgBouncer (transaction mode)', 'pooled', servers.pooled)]
   const missing = (route: string) => data.routes.has(route) ? undefined : `route missing (${route})`
 
   const plans: ScenarioPlan[] = []
@@ -55,7 +57,7 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
   plans.push({
     key: '2',
     title: 'GET /v1/products?limit=20',
-    contenders: [service, ...traced, ceiling],
+    contenders: [service, ...traced, ...pooled, ceiling],
     connections: settings.connections,
     notes: [],
     ...(paths.list === undefined
@@ -65,7 +67,7 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
 
   const orderSkip = missing('post /v1/orders') ??
     (data.customer === undefined || data.orderProductId === undefined ? 'no customer token or orderable product (see notes)' : undefined)
-  const orderPlan: ScenarioPlan = { key: '3', title: 'POST /v1/orders (1 line, bearer)', contenders: [service, ...traced, express], connections: settings.connections, notes: [] }
+  const orderPlan: ScenarioPlan = { key: '3', title: 'POST /v1/orders (1 line, bearer)', contenders: [service, ...traced, ...pooled, express], connections: settings.connections, notes: [] }
   if (orderSkip !== undefined || data.customer === undefined || data.orderProductId === undefined) {
     orderPlan.skipped = orderSkip ?? 'not set up'
   } else {

@@ -27,6 +27,11 @@ export interface BenchSettings {
    * service in scenarios 1, 2, 3 and 5: its ÷ service column is what tracing costs (docs/tracing.md).
    */
   tracing: boolean
+  /**
+   * A transaction-mode PgBouncer in front of the same PostgreSQL as DATABASE_URL: a second service contender runs
+   * through it (DATABASE_POOLER=transaction) in scenarios 2 and 3, measured side by side with the direct one.
+   */
+  poolerUrl: string | undefined
 }
 
 export const METHOD_MIN_ROUNDS = 12
@@ -42,7 +47,8 @@ const FLAGS: Record<string, string> = {
   pin: 'BENCH_PIN',
   'probe-rate': 'BENCH_PROBE_RATE',
   tool: 'BENCH_TOOL',
-  'pgbench-clients': 'BENCH_PGBENCH_CLIENTS'
+  'pgbench-clients': 'BENCH_PGBENCH_CLIENTS',
+  'pooler-url': 'BENCH_POOLER_URL'
 }
 
 export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchSettings {
@@ -78,7 +84,8 @@ export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJ
     probeRate: number('BENCH_PROBE_RATE', 50, 1),
     tool,
     pgbenchClients: Math.floor(number('BENCH_PGBENCH_CLIENTS', Number(env.DATABASE_POOL_MAX ?? 20), 1)),
-    tracing: values.BENCH_TRACING === '1' || values.BENCH_TRACING === 'true'
+    tracing: values.BENCH_TRACING === '1' || values.BENCH_TRACING === 'true',
+    poolerUrl: values.BENCH_POOLER_URL === undefined || values.BENCH_POOLER_URL === '' ? undefined : values.BENCH_POOLER_URL
   }
 }
 

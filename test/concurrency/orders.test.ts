@@ -16,7 +16,14 @@ import { createProduct } from '../routes/v1/products-fixtures.js'
  * sheds the tail with 503 by design. These tests are about correctness under contention (no oversell, no
  * deadlock, one order per key), so they give the pool wait room; load shedding is tested elsewhere.
  */
-const CONTENTION_ENV = { env: { DATABASE_CONNECT_TIMEOUT_MS: '30000' } }
+const CONTENTION_ENV = {
+  env: {
+    DATABASE_CONNECT_TIMEOUT_MS: '30000',
+    // Behind a transaction-mode pooler (CI's PgBouncer pass) the queue moves from the pool to the row lock, where
+    // the statement timeout bounds it: on a loaded machine a tail of the burst got the (correct) 503 there instead.
+    DATABASE_STATEMENT_TIMEOUT_MS: '30000'
+  }
+}
 
 const SKIP = usingPostgres
   ? false

@@ -24,7 +24,8 @@ const containerPort = (api: Container, port: string | number) =>
   typeof port === 'number' ? port : api.ports?.find((p) => p.name === port)?.containerPort
 
 t.test('every file in deploy/k8s belongs to its directory\'s kustomization, except the example Secret', async (t) => {
-  t.same((await readdir(DIR)).sort(), ['app', 'migrate', 'release', 'secret.example.yaml'])
+  // pooler/: the optional PgBouncer overlay, checked by k8s-pooler.test.ts.
+  t.same((await readdir(DIR)).sort(), ['app', 'migrate', 'pooler', 'release', 'secret.example.yaml'])
   for (const dir of ['app', 'migrate', 'release']) {
     const kustomization = parse(await readFile(new URL(`${dir}/kustomization.yaml`, DIR), 'utf8')) as
       { resources?: string[], components?: string[], configMapGenerator?: Array<{ envs?: string[] }> }

@@ -46,3 +46,15 @@ t.test('a new embedded database migrates and loads the demo catalog at its first
   const second = await buildTestApp(t, { pgliteDir: dir })
   t.equal((await second.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM products')).rows[0]?.n, 0, 'not seeded again')
 })
+
+t.test('a transaction the server ends while it sits idle fails that request, not the process', { skip: usingPostgres ? false : 'needs DATABASE_URL: PGlite has no idle-in-transaction timeout' }, async (t) => {
+  // 200 ms statements: the server ends a transaction idle for 400 ms, between two of its statements. pg reports
+  // that as an 'error' event on a client checked out of the pool, which nothing but the transaction listens to.
+  const { app } = await buildTestApp(t, { env: { DATABASE_STATEMENT_TIMEOUT_MS: '200' } })
+  await t.rejects(app.db.transaction(async (tx) => {
+    await tx.query('SELECT 1')
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    return tx.query('SELECT 1')
+  }))
+  t.same((await app.db.query<{ ok: number }>('SELECT 1 AS ok')).rows, [{ ok: 1 }], 'the pool carries on with a new connection')
+})
