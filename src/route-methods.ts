@@ -11,7 +11,8 @@ interface Entry { segments: Segment[], methods: Set<string> }
 function segmentsOf (path: string): string[] {
   // `/v1/users` and `/v1/users/` are one resource here (Fastify declares both for a prefixed '/').
   const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
-  return trimmed.split('/').slice(1)
+  // Fastify passes `*` (the CORS preflight route) without a leading slash.
+  return trimmed.replace(/^\//, '').split('/')
 }
 
 function patternOf (url: string): Segment[] {
@@ -56,6 +57,9 @@ export class RouteMethods {
     }
     const methods = new Set<string>()
     for (const entry of this.entries.values()) {
+      // A catch-all (`*`: @fastify/cors's OPTIONS route, which hands anything but a CORS preflight to the
+      // not-found handler) belongs to no resource: it neither makes a path known nor adds to its Allow.
+      if (entry.segments.length === 1 && entry.segments[0]?.kind === 'wildcard') continue
       if (matches(entry.segments, parts)) for (const method of entry.methods) methods.add(method)
     }
     return [...methods].sort()
