@@ -1,8 +1,13 @@
+import { HEADERS, type HeaderName } from '../schemas/headers.js'
+import { problemExample, type ProblemSlug } from '../schemas/problem-examples.js'
+
 /**
  * Facts about every operation that no single route schema states, written into the generated OpenAPI
  * document in one place (the OWASP API Security ruleset in .spectral.yaml asks for them):
  * rate-limit and correlation headers, the generic 500, Retry-After on 429/503, integer formats and
- * operation ids. Only the document changes; validation and serialization keep using the route schemas.
+ * operation ids. Shared parts are written once under components and referenced: headers (components.headers)
+ * and problem examples (components.examples, one per problem type). Only the document changes; validation
+ * and serialization keep using the route schemas.
  */
 
 type JsonObject = Record<string, unknown>
@@ -11,24 +16,13 @@ const HTTP_METHODS = new Set(['get', 'head', 'post', 'put', 'patch', 'delete', '
 const INT32_MAX = 2 ** 31 - 1
 const INT32_MIN = -(2 ** 31)
 
-const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+/** Response headers by name → the `$ref` every response uses (the definitions: components.headers). */
+const headerRef = (name: HeaderName) => ({ $ref: `#/components/headers/${name}` })
+const exampleRef = (slug: string) => ({ $ref: `#/components/examples/${slug}` })
 
-const integerHeader = (description: string) => ({ description, schema: { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } })
-
-/** Sent on every /v1 response by plugins/rate-limit.ts (IETF draft RateLimit header fields). */
-const RATE_LIMIT_HEADERS = {
-  'RateLimit-Limit': integerHeader('Requests allowed in the current window'),
-  'RateLimit-Remaining': integerHeader('Requests left in the current window'),
-  'RateLimit-Reset': integerHeader('Seconds until the window resets')
+function problemContent (slugs: ProblemSlug[]) {
+  return { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, examples: Object.fromEntries(slugs.map((slug) => [slug, problemExample(slug)])) } }
 }
-
-/** Sent on every response by plugins/request-id.ts and plugins/security.ts. */
-const COMMON_HEADERS = {
-  'X-Request-Id': { description: 'Correlation id: the caller\'s when it is a sane token, else generated', schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$', maxLength: 128 } },
-  'Access-Control-Allow-Origin': { description: 'Present only when the request\'s Origin is listed in CORS_ORIGINS; never echoes an unlisted origin', schema: { type: 'string', format: 'uri', maxLength: 2048 } }
-}
-
-const RETRY_AFTER_HEADER = { 'Retry-After': integerHeader('Seconds to wait before retrying') }
 
 function isObject (value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -59,20 +53,57 @@ function addIntegerFormats (node: unknown): void {
 function annotateResponses (path: string, operation: JsonObject, responses: JsonObject): void {
   // Health probes are exempt from rate limiting (docs/api.md), so they do not carry its headers.
   const rateLimited = path.startsWith('/v1/') || path === '/v1'
-  responses['500'] ??= { description: 'Unexpected failure; in production the detail says only "Internal server error"', content: problemContent }
-  if (operation.requestBody !== undefined) {
+  const takesBody = operation.requestBody !== undefined
+  responses['500'] ??= { description: 'Unexpected failure; in production the detail says only "Internal server error"', content: problemContent(['internal']) }
+  if (takesBody) {
     // Fastify's body parser answers these on every route that takes a body, before any handler runs.
-    responses['413'] ??= { description: 'Body over 1 MiB', content: problemContent }
-    responses['415'] ??= { description: 'Body is not application/json', content: problemContent }
+    responses['413'] ??= { description: 'Body over 1 MiB', content: problemContent(['payload-too-large']) }
+    responses['415'] ??= { description: 'Body is not application/json', content: problemContent(['unsupported-media-type']) }
   }
   for (const [status, response] of Object.entries(responses)) {
     if (!isObject(response)) continue
-    const headers = isObject(response.headers) ? response.headers : {}
-    Object.assign(headers, COMMON_HEADERS)
-    if (rateLimited && /^[24]/.test(status)) Object.assign(headers, RATE_LIMIT_HEADERS)
-    if (status === '429' || status === '503') Object.assign(headers, RETRY_AFTER_HEADER)
-    response.headers = headers
+    if (status === '400' && takesBody) addExample(response, 'malformed-json')
+    const own = isObject(response.headers) ? Object.keys(response.headers) : []
+    const names: HeaderName[] = ['X-Request-Id', 'Access-Control-Allow-Origin']
+    // Rate limiting runs before the handler, so every answer it let through carries the fields; load shedding
+    // (503) and unexpected failures (500) may come before it or without it.
+    if (rateLimited && /^[234]/.test(status)) names.push('RateLimit-Policy', 'RateLimit')
+    if (status === '401') names.push('WWW-Authenticate')
+    if (status === '429' || status === '503') names.push('Retry-After')
+    for (const name of own) if (name in HEADERS && !names.includes(name as HeaderName)) names.push(name as HeaderName)
+    response.headers = Object.fromEntries(names.map((name) => [name, headerRef(name)]))
   }
+}
+
+/** Adds a problem example to a documented problem response (the body parser's own 400s, for instance). */
+function addExample (response: JsonObject, slug: ProblemSlug): void {
+  const media = isObject(response.content) ? response.content['application/problem+json'] : undefined
+  if (!isObject(media)) return
+  const examples = isObject(media.examples) ? media.examples : {}
+  examples[slug] ??= problemExample(slug)
+  media.examples = examples
+}
+
+/** Every inline problem example moves to components.examples under its slug; responses keep a `$ref`. */
+function shareExamples (paths: JsonObject, components: JsonObject): void {
+  const shared: JsonObject = {}
+  for (const item of Object.values(paths)) {
+    if (!isObject(item)) continue
+    for (const operation of Object.values(item)) {
+      if (!isObject(operation) || !isObject(operation.responses)) continue
+      for (const response of Object.values(operation.responses)) {
+        if (!isObject(response) || !isObject(response.content)) continue
+        for (const media of Object.values(response.content)) {
+          if (!isObject(media) || !isObject(media.examples)) continue
+          for (const [slug, example] of Object.entries(media.examples)) {
+            shared[slug] ??= example
+            media.examples[slug] = exampleRef(slug)
+          }
+        }
+      }
+    }
+  }
+  components.examples = Object.fromEntries(Object.entries(shared).sort(([a], [b]) => a.localeCompare(b)))
 }
 
 /** Fastify registers `/v1/users` and `/v1/users/` alike; the document names the form docs/api.md uses. */
@@ -97,6 +128,10 @@ export function annotateDocument<T> (generated: T): T {
     }
   }
   document.paths = renamed
+  const components = isObject(document.components) ? document.components : {}
+  components.headers = structuredClone(HEADERS)
+  shareExamples(renamed, components)
+  document.components = components
   addIntegerFormats(document.paths)
   addIntegerFormats(document.components)
   return document as T

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 /** Headers the browser may read from a cross-origin response. */
 const EXPOSED_HEADERS = [
   'x-request-id', 'location', 'etag', 'retry-after', 'idempotent-replayed',
-  'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'
+  'ratelimit-policy', 'ratelimit'
 ]
 
 const HELMET_OPTIONS: HelmetOptions = {

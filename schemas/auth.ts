@@ -1,17 +1,20 @@
 import { Type } from '@sinclair/typebox'
 import { Email, Name, Password, User } from './user.js'
 
-export const RegisterBody = Type.Object({ email: Email, password: Password, name: Name }, { additionalProperties: false })
+export const RegisterBody = Type.Object({ email: Email, password: Password, name: Name }, {
+  additionalProperties: false,
+  examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada Lovelace' }]
+})
 
 // Login does not re-check the password policy: a policy change must not lock out existing accounts.
 export const LoginBody = Type.Object({
   email: Email,
   password: Type.String({ minLength: 1, maxLength: 128 })
-}, { additionalProperties: false })
+}, { additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] })
 
 export const RefreshTokenBody = Type.Object({
   refreshToken: Type.String({ minLength: 1, maxLength: 256, description: 'The refreshToken of the last login or refresh' })
-}, { additionalProperties: false })
+}, { additionalProperties: false, examples: [{ refreshToken: 'paste the refreshToken of your last login or refresh' }] })
 
 export const Tokens = Type.Object({
   accessToken: Type.String({ description: 'JWT for Authorization: Bearer' }),

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Timestamp, Uuid } from './common.js'
+import { StringEnum, Timestamp, Uuid, withOptionalDefaults } from './common.js'
 import { PageQueryFields } from './pagination.js'
 import type { OrderCaps } from '../src/config.js'
 
@@ -21,7 +21,7 @@ export const OrderItem = Type.Object({
 }, { $id: 'OrderItem', additionalProperties: false })
 export type OrderItem = Static<typeof OrderItem>
 
-export const OrderStatus = Type.Union([Type.Literal('placed'), Type.Literal('cancelled')])
+export const OrderStatus = StringEnum(['placed', 'cancelled'])
 export type OrderStatus = Static<typeof OrderStatus>
 
 export const Order = Type.Object({
@@ -53,7 +53,10 @@ export function placeOrderBody (caps: OrderCaps) {
         `${caps.maxOpenUnitsPerCustomer} units in your placed, not cancelled, orders together with this one ` +
         '(else 409 open-units-exceeded; cancelling an order frees its units).'
     })
-  }, { additionalProperties: false })
+  }, {
+    additionalProperties: false,
+    examples: [{ items: [{ productId: '0b7c3b1e-5b2a-4c8e-9f1d-2a3b4c5d6e7f', quantity: 2 }, { productId: '3f1e2d4c-6b5a-4e7f-8a9b-0c1d2e3f4a5b', quantity: 1 }] }]
+  })
 }
 export type PlaceOrderBody = Static<ReturnType<typeof placeOrderBody>>
 
@@ -67,10 +70,10 @@ export const PlaceOrderHeaders = Type.Object({
   }))
 })
 
-export const OrderListQuery = Type.Object({
+export const OrderListQuery = withOptionalDefaults(Type.Object({
   ...PageQueryFields,
   userId: Type.Optional(Type.Ref(Uuid, {
     description: 'Admins only: orders of this user. Ignored for customers, who always see only their own orders.'
   }))
-}, { additionalProperties: false })
+}, { additionalProperties: false }))
 export type OrderListQuery = Static<typeof OrderListQuery>

@@ -1,14 +1,15 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { withOptionalDefaults } from './common.js'
 
 export const DEFAULT_PAGE_LIMIT = 20
 export const MAX_PAGE_LIMIT = 100
 
 /** Query fields every collection takes; spread into a route's own querystring schema. */
 export const PageQueryFields = {
-  page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
-  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })
+  page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1, description: 'Page number, from 1' }),
+  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT, description: 'Items per page' })
 }
-export const PageQuery = Type.Object(PageQueryFields, { additionalProperties: false })
+export const PageQuery = withOptionalDefaults(Type.Object(PageQueryFields, { additionalProperties: false }))
 export type PageQuery = Static<typeof PageQuery>
 
 export const Pagination = Type.Object({

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Timestamp, Uuid } from './common.js'
+import { StringEnum, Timestamp, Uuid, withOptionalDefaults } from './common.js'
 import { PageQueryFields } from './pagination.js'
 
 /** PostgreSQL `integer`: the cap keeps every accepted value storable, so an oversized one is a 400, not a 500. */
@@ -29,7 +29,10 @@ export const ProductCreate = Type.Object({
   description: Type.Optional(Type.String({ ...Description, default: '' })),
   priceCents: PriceCents,
   stock: Stock
-}, { additionalProperties: false })
+}, {
+  additionalProperties: false,
+  examples: [{ sku: 'MUG-001', name: 'Stoneware mug', description: 'Hand-glazed, 350 ml, dishwasher safe', priceCents: 1450, stock: 120 }]
+})
 export type ProductCreate = Static<typeof ProductCreate>
 
 export const ProductPatch = Type.Partial(Type.Object({
@@ -38,20 +41,20 @@ export const ProductPatch = Type.Partial(Type.Object({
   description: Description,
   priceCents: PriceCents,
   stock: Stock
-}), { additionalProperties: false, minProperties: 1, description: 'At least one field' })
+}), { additionalProperties: false, minProperties: 1, description: 'At least one field', examples: [{ priceCents: 1290, stock: 80 }] })
 export type ProductPatch = Static<typeof ProductPatch>
 
 export const PRODUCT_SORTS = ['name', '-name', 'priceCents', '-priceCents', 'createdAt', '-createdAt'] as const
 export type ProductSort = typeof PRODUCT_SORTS[number]
 
-export const ProductListQuery = Type.Object({
+export const ProductListQuery = withOptionalDefaults(Type.Object({
   ...PageQueryFields,
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive substring of name or description' })),
   minPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Lowest priceCents, inclusive' })),
   maxPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Highest priceCents, inclusive' })),
   inStock: Type.Optional(Type.Boolean({ description: 'true: only stock > 0; false: only stock = 0' })),
-  sort: Type.Union(PRODUCT_SORTS.map((sort) => Type.Literal(sort)), { default: '-createdAt' })
-}, { additionalProperties: false })
+  sort: StringEnum(PRODUCT_SORTS, { default: '-createdAt', description: 'Field to sort by; a leading - sorts descending' })
+}, { additionalProperties: false }))
 export type ProductListQuery = Static<typeof ProductListQuery>
 
 export const ConditionalGetHeaders = Type.Object({

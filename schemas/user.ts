@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Timestamp, Uuid } from './common.js'
+import { StringEnum, Timestamp, Uuid } from './common.js'
 
-export const Role = Type.Union([Type.Literal('customer'), Type.Literal('admin')], { description: 'customer or admin' })
+export const Role = StringEnum(['customer', 'admin'], { description: 'customer or admin' })
 export type Role = Static<typeof Role>
 
 export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Stored lower-cased; unique regardless of case', examples: ['ada@example.com'] })
@@ -26,7 +26,7 @@ export const UpdateMeBody = Type.Object({
   name: Type.Optional(Name),
   password: Type.Optional(Password),
   currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Required with password' }))
-}, { additionalProperties: false, minProperties: 1 })
+}, { additionalProperties: false, minProperties: 1, examples: [{ name: 'Ada King' }] })
 export type UpdateMeBody = Static<typeof UpdateMeBody>
 
-export const UpdateRoleBody = Type.Object({ role: Role }, { additionalProperties: false })
+export const UpdateRoleBody = Type.Object({ role: Role }, { additionalProperties: false, examples: [{ role: 'admin' }] })

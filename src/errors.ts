@@ -48,6 +48,13 @@ export class NotFoundError extends AppError {
   constructor (message = 'Resource not found') { super(404, 'not-found', message) }
 }
 
+/** A known path asked with a method it does not serve (RFC 9110 §15.5.6: the answer lists the ones it does). */
+export class MethodNotAllowedError extends AppError {
+  constructor (method: string, allowed: readonly string[]) {
+    super(405, 'method-not-allowed', `${method} is not supported here; use ${allowed.join(', ')}`, {}, { allow: allowed.join(', ') })
+  }
+}
+
 export class ConflictError extends AppError {
   constructor (message: string, slug = 'conflict', extensions: Record<string, unknown> = {}) {
     super(409, slug, message, extensions)

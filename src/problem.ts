@@ -36,15 +36,42 @@ function titleOf (status: number): string {
   return STATUS_CODES[status] ?? 'Error'
 }
 
+/** At most this many field errors in one validation problem (a body reports all of its own, src/validation.ts). */
+export const MAX_FIELD_ERRORS = 20
+
+function messageOf (issue: ValidationIssue): string {
+  const extra = issue.params?.additionalProperty
+  if (typeof extra === 'string') return `must NOT have additional property '${extra}'`
+  // AJV's enum message does not say which values are allowed; the client needs them to fix the request.
+  const allowed = issue.params?.allowedValues
+  if (Array.isArray(allowed)) return `must be one of: ${allowed.map(String).join(', ')}`
+  return issue.message ?? 'is invalid'
+}
+
 function fieldErrors (context: string | undefined, issues: ValidationIssue[]) {
-  return issues.map((issue) => {
+  return issues.slice(0, MAX_FIELD_ERRORS).map((issue) => {
     // AJV reports a missing property at its parent; point at the property itself.
     const missing = issue.params?.missingProperty
     const extra = issue.params?.additionalProperty
     const leaf = typeof missing === 'string' ? `/${missing}` : typeof extra === 'string' ? `/${extra}` : ''
-    const message = typeof extra === 'string' ? `must NOT have additional property '${extra}'` : issue.message ?? 'is invalid'
-    return { field: `/${context ?? 'request'}${issue.instancePath}${leaf}`, message }
+    return { field: `/${context ?? 'request'}${issue.instancePath}${leaf}`, message: messageOf(issue) }
   })
+}
+
+/** `body/email must match format "email", body/name must NOT have fewer than 1 characters` (bounded like `errors`). */
+function validationDetail (errors: Array<{ field: string, message: string }>, total: number): string {
+  const listed = errors.map((error) => `${error.field.slice(1)} ${error.message}`).join(', ')
+  return total > errors.length ? `${listed} (and ${total - errors.length} more)` : listed
+}
+
+/** Bodies are JSON only (docs/api.md): the one media type every route with a body parses. */
+export const BODY_MEDIA_TYPE = 'application/json'
+
+function unsupportedMediaTypeDetail (request: FastifyRequest): string {
+  const sent = request.headers['content-type']
+  // The sent type is echoed only as far as a media type goes, so a long header does not grow the answer.
+  const shown = typeof sent === 'string' && sent !== '' ? ` (got ${sent.split(';')[0]?.trim().slice(0, 100) ?? ''})` : ''
+  return `Send the body as ${BODY_MEDIA_TYPE}${shown}`
 }
 
 /** The status Fastify or a plugin attached to an error, when it is a client or availability error. */
@@ -68,15 +95,10 @@ export function toProblem (thrown: unknown, request: FastifyRequest, hideInterna
 
   const fastifyError = error as FastifyError
   if (fastifyError.validation !== undefined) {
+    const issues = fastifyError.validation as ValidationIssue[]
+    const errors = fieldErrors(fastifyError.validationContext, issues)
     return {
-      body: {
-        type: problemType('validation'),
-        title: titleOf(400),
-        status: 400,
-        detail: fastifyError.message,
-        ...base,
-        errors: fieldErrors(fastifyError.validationContext, fastifyError.validation as ValidationIssue[])
-      },
+      body: { type: problemType('validation'), title: titleOf(400), status: 400, detail: validationDetail(errors, issues.length), ...base, errors },
       headers: {}
     }
   }
@@ -92,7 +114,9 @@ export function toProblem (thrown: unknown, request: FastifyRequest, hideInterna
   if (status !== undefined && (status < 500 || status === 503)) {
     const slug = FASTIFY_CODE_SLUGS[fastifyError.code] ?? titleOf(status).toLowerCase().replace(/[^a-z]+/g, '-')
     const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {}
-    return { body: { type: problemType(slug), title: titleOf(status), status, detail: fastifyError.message, ...base }, headers }
+    // Fastify's 415 names only what was sent; the client needs what to send instead.
+    const detail = slug === 'unsupported-media-type' ? unsupportedMediaTypeDetail(request) : fastifyError.message
+    return { body: { type: problemType(slug), title: titleOf(status), status, detail, ...base }, headers }
   }
 
   const serverStatus = status ?? 500

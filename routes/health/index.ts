@@ -1,21 +1,23 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { readiness } from '../../src/health/readiness.js'
+import { StringEnum } from '../../schemas/common.js'
+import { success } from '../../schemas/responses.js'
 
 const Live = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
 
 const Ready = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('fail')]),
+  status: StringEnum(['ok', 'degraded', 'fail']),
   checks: Type.Object({
     database: Type.Object({
-      status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+      status: StringEnum(['up', 'down']),
       latencyMs: Type.Optional(Type.Number()),
       // The circuit breaker in front of the database: open means requests answer 503 at once (docs/reliability.md).
-      circuit: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')])
+      circuit: StringEnum(['closed', 'open', 'half-open'])
     }),
     cache: Type.Object({
-      status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
-      kind: Type.Union([Type.Literal('redis'), Type.Literal('memory')])
+      status: StringEnum(['up', 'down']),
+      kind: StringEnum(['redis', 'memory'])
     })
   })
 }, { $id: 'Readiness' })
@@ -24,7 +26,12 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/live', {
     // Never shed (and, outside /v1, never rate limited): a busy process is still alive, and restarting it would not help.
     config: { pressureHandler: () => undefined },
-    schema: { tags: ['health'], summary: 'Liveness: the process answers; checks no dependency', response: { 200: Live } }
+    schema: {
+      tags: ['health'],
+      summary: 'Liveness: the process answers; checks no dependency',
+      description: 'For the orchestrator\'s liveness probe: never shed, never rate limited.',
+      response: { 200: success(Live, 'The process answers') }
+    }
   }, async () => ({ status: 'ok' as const }))
 
   for (const url of ['/ready', '/']) {
@@ -32,7 +39,11 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         tags: ['health'],
         summary: url === '/' ? 'Same as /health/ready' : 'Readiness: database answers within 1 s (cache outage = degraded; 503 while shutting down)',
-        response: { 200: Ready, 503: Ready }
+        description: 'For the orchestrator\'s readiness probe: 503 takes this replica out of the load balancer.',
+        response: {
+          200: success(Ready, 'Ready: status ok, or degraded when only the cache is down'),
+          503: success(Ready, 'Not ready: the database does not answer, or shutdown has begun')
+        }
       }
     }, async (_request, reply) => {
       const result = await readiness(fastify)

@@ -269,7 +269,7 @@ t.test('every operation is exercised, with every documented status this test can
 t.test('the checker itself catches an undocumented status, media type, body shape and missing header', async (t) => {
   const operation = byId.get('getProductsById') as Operation
   const fake = (statusCode: number, contentType: string, body: string, headers: Record<string, string> = {}) =>
-    ({ statusCode, body, headers: { 'content-type': contentType, 'x-request-id': 'r', 'ratelimit-limit': '1', 'ratelimit-remaining': '0', 'ratelimit-reset': '1', ...headers } }) as unknown as LightMyRequestResponse
+    ({ statusCode, body, headers: { 'content-type': contentType, 'x-request-id': 'r', 'ratelimit-policy': '"default";q=1;w=60', ratelimit: '"default";r=0;t=1', etag: '"e"', ...headers } }) as unknown as LightMyRequestResponse
   const product = { id: randomUUID(), sku: 'ABC-1', name: 'n', description: '', priceCents: 1, stock: 1, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() }
   t.same(contract.violations(operation, fake(200, 'application/json', JSON.stringify(product))), [], 'control: a documented answer passes')
   t.match(contract.violations(operation, fake(418, 'application/json', '{}')), [{ problem: /not documented/ }])

@@ -91,10 +91,12 @@ t.test('unknown route: 404 problem', async (t) => {
   t.match(response.json(), { status: 404, title: 'Not Found', instance: '/v1/nothing-here', type: /\/problems\/not-found$/ })
 })
 
-t.test('TRACE is not served', async (t) => {
+t.test('TRACE is not served: a 405 problem naming the methods the path has, never an echo of the request', async (t) => {
   const { app } = await buildTestApp(t)
-  const response = await app.inject({ method: 'TRACE', url: '/health/live' })
-  t.equal(response.statusCode, 404)
+  const response = await app.inject({ method: 'TRACE', url: '/health/live', headers: { cookie: 'secret=1' } })
+  t.equal(response.statusCode, 405)
+  t.equal(response.headers.allow, 'GET, HEAD')
+  t.notMatch(response.body, /secret/)
 })
 
 t.test('unexpected error outside production: 500 problem with the cause, logged at error with the request id', async (t) => {

@@ -1,24 +1,29 @@
 import t from 'tap'
 import { buildTestApp, usingRedis } from '../helper.js'
+import { parseFieldItems } from '../support/rate-limit-fields.js'
 
 /** Any /v1 route will do: the limit belongs to the /v1 scope, so a test-only route outside it would not be limited. */
 const LIMITED_URL = '/v1/products?limit=1'
 
 const LIMITED = { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW: '1 minute' }
 
-t.test('every /v1 response carries ratelimit headers; over the limit is a 429 problem with retry-after', async (t) => {
+t.test('every /v1 response carries the current draft\'s RateLimit-Policy and RateLimit fields; over the limit is a 429 problem with retry-after', async (t) => {
   const { app } = await buildTestApp(t, { env: LIMITED })
-  const remaining: string[] = []
+  const remaining: number[] = []
   for (let i = 0; i < 3; i++) {
     const response = await app.inject({ method: 'GET', url: LIMITED_URL, remoteAddress: '203.0.113.7' })
     t.equal(response.statusCode, 200)
-    t.equal(response.headers['ratelimit-limit'], '3')
-    t.ok(Number(response.headers['ratelimit-reset']) > 0)
-    remaining.push(String(response.headers['ratelimit-remaining']))
+    t.equal(response.headers['ratelimit-policy'], '"default";q=3;w=60', 'one named policy: quota and window in seconds')
+    const state = parseFieldItems(response.headers.ratelimit).get('default')
+    t.ok(state !== undefined && state.t !== undefined && state.t > 0 && state.t <= 60, `t is the seconds until the reset (${response.headers.ratelimit})`)
+    remaining.push(state?.r ?? -1)
+    t.notOk(response.headers['ratelimit-limit'], 'the earlier draft\'s separate fields are gone')
+    t.notOk(response.headers['x-ratelimit-limit'])
   }
-  t.same(remaining, ['2', '1', '0'])
+  t.same(remaining, [2, 1, 0])
   const limited = await app.inject({ method: 'GET', url: LIMITED_URL, remoteAddress: '203.0.113.7' })
   t.equal(limited.statusCode, 429)
+  t.equal(parseFieldItems(limited.headers.ratelimit).get('default')?.r, 0, 'a refused request shows nothing left')
   t.match(limited.headers['content-type'], /^application\/problem\+json/)
   t.ok(Number(limited.headers['retry-after']) > 0, 'retry-after in seconds')
   t.match(limited.json(), { status: 429, title: 'Too Many Requests', type: /\/problems\/rate-limited$/ })
@@ -33,9 +38,23 @@ t.test('health probes and docs are never rate limited', async (t) => {
     for (const url of ['/health/live', '/health/ready', '/docs/json']) {
       const response = await app.inject({ method: 'GET', url })
       t.equal(response.statusCode, 200, `${url} #${i + 1}`)
-      t.notOk(response.headers['ratelimit-limit'])
+      t.notOk(response.headers.ratelimit)
+      t.notOk(response.headers['ratelimit-policy'])
     }
   }
+})
+
+t.test('unknown URLs and wrong methods are counted and announced like any /v1 request', async (t) => {
+  const { app } = await buildTestApp(t, { env: LIMITED })
+  const client = { remoteAddress: '203.0.113.20' }
+  const answers = [
+    await app.inject({ method: 'GET', url: '/nowhere', ...client }),
+    await app.inject({ method: 'GET', url: '/v1/nowhere', ...client }),
+    await app.inject({ method: 'PUT', url: '/v1/products', ...client })
+  ]
+  t.same(answers.map((answer) => answer.statusCode), [404, 404, 405])
+  t.same(answers.map((answer) => parseFieldItems(answer.headers.ratelimit).get('default')?.r), [2, 1, 0])
+  t.equal((await app.inject({ method: 'DELETE', url: '/v1/users', ...client })).statusCode, 429, 'the fourth is refused')
 })
 
 t.test('x-forwarded-for does not change the client when TRUST_PROXY is off', async (t) => {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UpdateMeBody, UpdateRoleBody, User } from '../../../schemas/user.js'
 import { IdParams } from '../../../schemas/common.js'
 import { Page, PageQuery } from '../../../schemas/pagination.js'
-import { problems } from '../../../schemas/responses.js'
+import { problems, success } from '../../../schemas/responses.js'
 import { changeRole, getOwnAccount, listAccounts, updateOwnAccount } from '../../../src/users/service.js'
 import { forbidStoring } from '../../../src/no-store.js'
 
@@ -13,7 +13,12 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/me', {
     config: { access: 'signed-in' },
-    schema: { tags: ['users'], summary: 'The signed-in account', response: { 200: Type.Ref(User), ...problems() } }
+    schema: {
+      tags: ['users'],
+      summary: 'The signed-in account',
+      description: 'The account of the access token, as stored now (a role changed since the token was issued shows here).',
+      response: { 200: success(Type.Ref(User), 'Your account'), ...problems() }
+    }
   }, async (request) => getOwnAccount(fastify, request.user.sub))
 
   fastify.patch('/me', {
@@ -21,8 +26,18 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['users'],
       summary: 'Change own name or password (a new password needs currentPassword and signs out every session)',
+      description: 'Send at least one field. A new password must pass the policy and comes with currentPassword; it ' +
+        'revokes every refresh token of the account.',
       body: UpdateMeBody,
-      response: { 200: Type.Ref(User), ...problems(400, [403, 'currentPassword is wrong'], [429, 'Too many wrong currentPassword or sign-in attempts, or requests; see retry-after']) }
+      response: {
+        200: success(Type.Ref(User), 'Your account as changed'),
+        ...problems(
+          [400, 'A field is invalid, the new password is too weak, or currentPassword came without password', ['validation', 'weak-password', 'bad-request']],
+          [403, 'currentPassword is wrong'],
+          [429, 'Too many wrong currentPassword or sign-in attempts, or requests; see retry-after', ['rate-limited', 'too-many-login-attempts']],
+          [503, 'Too many password hashes waiting, overloaded, or a dependency is down; see retry-after', ['auth-busy', 'service-unavailable']]
+        )
+      }
     }
   }, async (request) => updateOwnAccount(fastify, { id: request.user.sub, ip: request.ip }, request.body))
 
@@ -31,8 +46,9 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['users'],
       summary: 'All accounts, newest first',
+      description: 'Paged like every collection: page and limit are optional (1 and 20).',
       querystring: PageQuery,
-      response: { 200: Page(Type.Ref(User)), ...problems(400) }
+      response: { 200: success(Page(Type.Ref(User)), 'One page of accounts and where it lies in the whole list'), ...problems(400) }
     }
   }, async (request) => listAccounts(fastify, request.query.page, request.query.limit))
 
@@ -41,9 +57,14 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['users'],
       summary: 'Change another account\'s role (ends that account\'s sessions)',
+      description: 'Revokes the refresh tokens of that account; its access tokens keep the old role until they expire. ' +
+        'No admin changes their own role.',
       params: IdParams,
       body: UpdateRoleBody,
-      response: { 200: Type.Ref(User), ...problems(400, [403, 'The caller is not an admin (any more), or names their own account'], 404) }
+      response: {
+        200: success(Type.Ref(User), 'The account with its new role'),
+        ...problems(400, [403, 'The caller is not an admin (any more), or names their own account', ['forbidden', 'own-role-change']], 404)
+      }
     }
   }, async (request) => changeRole(fastify, request.user.sub, request.params.id, request.body.role))
 }

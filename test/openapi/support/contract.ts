@@ -14,9 +14,6 @@ import type { OpenApiDocument, Operation } from './document.js'
 const Ajv2020 = Ajv2020Module.default
 const addFormats = addFormatsModule.default
 
-/** Headers the annotations document as conditional: present only in some deployments. */
-const CONDITIONAL_HEADERS = new Set(['access-control-allow-origin'])
-
 export interface ContractViolation {
   operation: string
   status: number
@@ -42,6 +39,13 @@ export class Contract {
       this.validators.set(key, validate)
     }
     return validate
+  }
+
+  /** A response's header entry, its `#/components/headers/…` reference resolved. */
+  private header (entry: { $ref?: string, required?: boolean }): { required?: boolean } | undefined {
+    if (entry.$ref === undefined) return entry
+    const name = entry.$ref.replace('#/components/headers/', '')
+    return this.document.components.headers?.[name]
   }
 
   /** Every way the response breaks the document; empty when it keeps every promise. */
@@ -76,11 +80,15 @@ export class Contract {
         if (validate(body) !== true) fail(`body does not match the schema: ${this.ajv.errorsText(validate.errors)}; body: ${response.body.slice(0, 300)}`)
       }
     }
-    const headers = (documented as { headers?: Record<string, unknown> }).headers ?? {}
+    const headers = (documented as { headers?: Record<string, { $ref?: string, required?: boolean }> }).headers ?? {}
     // The router rejects a malformed URL before the rate limiter counts it, so a fuzzer may ask to skip these.
-    const skipped = options.rateLimitHeaders === false ? /^ratelimit-/ : /^$/
-    for (const name of Object.keys(headers).map((header) => header.toLowerCase())) {
-      if (CONDITIONAL_HEADERS.has(name) || skipped.test(name)) continue
+    const skipped = options.rateLimitHeaders === false ? /^ratelimit(-policy)?$/ : /^$/
+    for (const [header, reference] of Object.entries(headers)) {
+      const name = header.toLowerCase()
+      const definition = this.header(reference)
+      if (definition === undefined) { fail(`documented header ${header} has no definition (${reference.$ref ?? 'inline'})`); continue }
+      // `required: false` marks headers sent only sometimes (CORS, a replay); the others must be there.
+      if (definition.required !== true || skipped.test(name)) continue
       if (response.headers[name] === undefined) fail(`documented header ${name} is missing`)
     }
     return found

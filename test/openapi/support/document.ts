@@ -28,7 +28,7 @@ export interface Operation {
 
 export interface OpenApiDocument {
   paths: Record<string, Record<string, unknown>>
-  components: { schemas: Record<string, JsonSchema> }
+  components: { schemas: Record<string, JsonSchema>, headers?: Record<string, { required?: boolean, schema?: JsonSchema }> }
 }
 
 const METHODS = new Set(['get', 'head', 'post', 'put', 'patch', 'delete'])

@@ -3,6 +3,7 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../../helper.js'
 import { MAX_FAILED_LOGINS } from '../../../src/auth/login-throttle.js'
+import { parseFieldItems } from '../../support/rate-limit-fields.js'
 
 const PASSWORD = 'correct horse battery staple'
 
@@ -30,7 +31,9 @@ t.test('auth routes answer 429 with retry-after beyond AUTH_RATE_LIMIT_MAX per m
     statuses.push(last.statusCode)
   }
   t.same(statuses, [401, 401, 401, 429])
-  t.equal(last?.headers['ratelimit-limit'], '3')
+  t.equal(last?.headers['ratelimit-policy'], '"default";q=10000;w=60, "auth";q=3;w=60', 'both limits the request was counted against')
+  t.same([...parseFieldItems(last?.headers.ratelimit).keys()], ['default', 'auth'])
+  t.equal(parseFieldItems(last?.headers.ratelimit).get('auth')?.r, 0)
   t.ok(Number(last?.headers['retry-after']) > 0, 'retry-after is a positive number of seconds')
   t.match(last?.headers['content-type'], /^application\/problem\+json/)
   t.equal(last?.json().status, 429)
@@ -41,7 +44,7 @@ t.test('the stricter auth limit does not apply to other /v1 routes', async (t) =
   for (let i = 0; i < 3; i++) {
     const response = await app.inject({ method: 'GET', url: '/v1/users/me' })
     t.equal(response.statusCode, 401)
-    t.not(response.headers['ratelimit-limit'], '1')
+    t.equal(response.headers['ratelimit-policy'], '"default";q=10000;w=60', 'only the per-client policy')
   }
 })
 
