@@ -7,7 +7,7 @@ import createClient, { type Client, type ClientOptions, type Middleware } from '
 import type { components, paths } from './schema.js'
 
 export type { components, operations, paths } from './schema.js'
-export { isProblem, PROBLEM_TYPE_PREFIX, type Problem } from './problem.js'
+export { isProblem, PROBLEM_TYPE_PREFIX, type Problem, type ProblemOf } from './problem.js'
 
 type Schemas = components['schemas']
 export type User = Schemas['User']
