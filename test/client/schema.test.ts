@@ -20,13 +20,3 @@ t.test('the committed client/schema.ts is what `npm run generate:client` makes f
   t.ok(generated.includes('export interface paths'), 'the generator wrote the types')
   t.equal(await readFile(CLIENT_SCHEMA_FILE, 'utf8'), generated, 'stale: run `npm run generate:client` and commit client/schema.ts')
 })
-
-t.test('the client package depends on the openapi-fetch version the tests run', async (t) => {
-  const read = async (path: string): Promise<{ dependencies?: Record<string, string>, devDependencies?: Record<string, string> }> =>
-    JSON.parse(await readFile(new URL(path, import.meta.url), 'utf8')) as { dependencies?: Record<string, string> }
-  const root = await read('../../package.json')
-  const client = await read('../../client/package.json')
-  const tested = root.devDependencies?.['openapi-fetch']
-  t.match(tested, /^\d+\.\d+\.\d+$/, 'pinned exactly in the root')
-  t.equal(client.dependencies?.['openapi-fetch'], tested)
-})
