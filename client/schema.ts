@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers; checks no dependency */
+        /**
+         * Liveness: the process answers; checks no dependency
+         * @description For the orchestrator's liveness probe: never shed, never rate limited.
+         */
         get: operations["getHealthLive"];
         put?: never;
         post?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database answers within 1 s (cache outage = degraded; 503 while shutting down) */
+        /**
+         * Readiness: database answers within 1 s (cache outage = degraded; 503 while shutting down)
+         * @description For the orchestrator's readiness probe: 503 takes this replica out of the load balancer.
+         */
         get: operations["getHealthReady"];
         put?: never;
         post?: never;
@@ -45,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Same as /health/ready */
+        /**
+         * Same as /health/ready
+         * @description For the orchestrator's readiness probe: 503 takes this replica out of the load balancer.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -64,7 +73,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a customer account */
+        /**
+         * Create a customer account
+         * @description Every new account is a customer. The email is stored lower-cased and is unique regardless of case; the password must pass the policy (weak-password otherwise). Sign in afterwards to get tokens.
+         */
         post: operations["postAuthRegister"];
         delete?: never;
         options?: never;
@@ -81,7 +93,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password */
+        /**
+         * Sign in with email and password
+         * @description Answers a short-lived access token (send it as Authorization: Bearer) and a single-use refresh token. A wrong email and a wrong password get the same 401; five wrong passwords for one account from one client within 15 minutes lock that pair out for a while (429).
+         */
         post: operations["postAuthLogin"];
         delete?: never;
         options?: never;
@@ -98,7 +113,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a refresh token for new tokens (the presented one is used up) */
+        /**
+         * Exchange a refresh token for new tokens (the presented one is used up)
+         * @description Presenting a refresh token that was already used answers 401 and revokes the whole sign-in it belongs to, its newest token included.
+         */
         post: operations["postAuthRefresh"];
         delete?: never;
         options?: never;
@@ -115,7 +133,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the session of a refresh token (idempotent) */
+        /**
+         * End the session of a refresh token (idempotent)
+         * @description Revokes the sign-in the refresh token belongs to. Access tokens already issued stay valid until they expire.
+         */
         post: operations["postAuthLogout"];
         delete?: never;
         options?: never;
@@ -130,10 +151,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List orders, newest first: your own; admins see all (optional userId filter) */
+        /**
+         * List orders, newest first: your own; admins see all (optional userId filter)
+         * @description A customer always gets their own orders, whatever userId says; an admin gets everyone's, or one user's with userId.
+         */
         get: operations["getOrders"];
         put?: never;
-        /** Place an order: reserves stock for every line in one transaction, or nothing */
+        /**
+         * Place an order: reserves stock for every line in one transaction, or nothing
+         * @description Prices come from the catalog, never from the request. Send an Idempotency-Key to retry safely: the same key and body answer the first 201 again (idempotent-replayed: true) and place nothing new.
+         */
         post: operations["postOrders"];
         delete?: never;
         options?: never;
@@ -148,7 +175,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one order (owner or admin; another user's order is a 404) */
+        /**
+         * Read one order (owner or admin; another user's order is a 404)
+         * @description Lines show sku, name and prices as they were when the order was placed.
+         */
         get: operations["getOrdersById"];
         put?: never;
         post?: never;
@@ -167,7 +197,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a placed order and give its stock back (owner or admin) */
+        /**
+         * Cancel a placed order and give its stock back (owner or admin)
+         * @description Stock returns to every product of the order in one transaction; the units stop counting against the account's open-units cap.
+         */
         post: operations["postOrdersByIdCancel"];
         delete?: never;
         options?: never;
@@ -182,10 +215,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List live products with search, price and stock filters, sorting and paging */
+        /**
+         * List live products with search, price and stock filters, sorting and paging
+         * @description Archived products are never listed. Every parameter is optional; `q` is matched as a plain substring, never as a pattern. Lists are not cached: stock is always current.
+         */
         get: operations["getProducts"];
         put?: never;
-        /** Create a product (admin) */
+        /**
+         * Create a product (admin)
+         * @description The sku must be unique; description defaults to an empty string. Answers the new product with its location and ETag.
+         */
         post: operations["postProducts"];
         delete?: never;
         options?: never;
@@ -200,15 +239,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one product; strong ETag, 304 on a matching if-none-match */
+        /**
+         * Read one product; strong ETag, 304 on a matching if-none-match
+         * @description Send the ETag of a copy you hold in if-none-match to get a bodiless 304 while it is current. Reads come from the cache, which every write invalidates before it answers.
+         */
         get: operations["getProductsById"];
         put?: never;
         post?: never;
-        /** Archive a product (admin): it leaves the catalog, past orders keep their lines */
+        /**
+         * Archive a product (admin): it leaves the catalog, past orders keep their lines
+         * @description The product is no longer read, listed or orderable; orders placed before keep their lines as they were at purchase.
+         */
         delete: operations["deleteProductsById"];
         options?: never;
         head?: never;
-        /** Change some fields of a product (admin); optimistic locking with if-match */
+        /**
+         * Change some fields of a product (admin); optimistic locking with if-match
+         * @description Send only the fields to change. With if-match the change applies only to the version you read (else 412); without it the last write wins. Answers the product with its new ETag.
+         */
         patch: operations["patchProductsById"];
         trace?: never;
     };
@@ -219,14 +267,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in account */
+        /**
+         * The signed-in account
+         * @description The account of the access token, as stored now (a role changed since the token was issued shows here).
+         */
         get: operations["getUsersMe"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change own name or password (a new password needs currentPassword and signs out every session) */
+        /**
+         * Change own name or password (a new password needs currentPassword and signs out every session)
+         * @description Send at least one field. A new password must pass the policy and comes with currentPassword; it revokes every refresh token of the account.
+         */
         patch: operations["patchUsersMe"];
         trace?: never;
     };
@@ -237,7 +291,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All accounts, newest first */
+        /**
+         * All accounts, newest first
+         * @description Paged like every collection: page and limit are optional (1 and 20).
+         */
         get: operations["getUsers"];
         put?: never;
         post?: never;
@@ -260,7 +317,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change another account's role (ends that account's sessions) */
+        /**
+         * Change another account's role (ends that account's sessions)
+         * @description Revokes the refresh tokens of that account; its access tokens keep the old role until they expire. No admin changes their own role.
+         */
         patch: operations["patchUsersById"];
         trace?: never;
     };
@@ -292,6 +352,8 @@ export interface components {
             /** @description The request path */
             instance?: string;
             requestId?: string;
+            /** @description The W3C trace id of this request; present only when the server traces (OpenTelemetry) */
+            traceId?: string;
             /** @description Present on validation failures only */
             errors?: components["schemas"]["FieldError"][];
             /** @description Present on 409 insufficient-stock only */
@@ -365,6 +427,7 @@ export interface components {
         Order: {
             id: components["schemas"]["Uuid"];
             userId: components["schemas"]["Uuid"];
+            /** @enum {string} */
             status: "placed" | "cancelled";
             items: components["schemas"]["OrderItem"][];
             /** Format: int64 */
@@ -384,7 +447,10 @@ export interface components {
             id: components["schemas"]["Uuid"];
             email: string;
             name: string;
-            /** @description customer or admin */
+            /**
+             * @description customer or admin
+             * @enum {string}
+             */
             role: "customer" | "admin";
             /**
              * Format: date-time
@@ -410,7 +476,26 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Correlation id: the caller's when it is a sane token, else generated */
+        "X-Request-Id": string;
+        /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
+        "Access-Control-Allow-Origin": string;
+        /** @description The rate-limit policies this request was counted against (IETF draft-ietf-httpapi-ratelimit-headers), a Structured Fields list: policy name, `q` = quota (requests) and `w` = window (seconds). "default" is the per-client limit; "auth" (/v1/auth/*) and "orders" (POST /v1/orders, per account) are counted on top of it */
+        "RateLimit-Policy": string;
+        /** @description What is left of each policy in RateLimit-Policy, same names: `r` = requests remaining, `t` = seconds until the window resets. Left out while the counters cannot be read (Redis down: the limit is skipped) */
+        RateLimit: string;
+        /** @description Seconds to wait before retrying */
+        "Retry-After": number;
+        /** @description Strong tag of this version of the product: "<id>-<version>"; send it back in if-none-match or if-match */
+        ETag: string;
+        /** @description URL of the resource just created */
+        Location: string;
+        /** @description Sent on a replay only: this is the stored first answer to this Idempotency-Key; nothing new was placed */
+        "Idempotent-Replayed": "true";
+        /** @description The scheme to authenticate with */
+        "WWW-Authenticate": "Bearer";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -424,13 +509,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The process answers */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -443,10 +526,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -464,25 +545,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Ready: status ok, or degraded when only the cache is down */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @enum {string} */
                         status: "ok" | "degraded" | "fail";
                         checks: {
                             database: {
+                                /** @enum {string} */
                                 status: "up" | "down";
                                 latencyMs?: number;
+                                /** @enum {string} */
+                                circuit: "closed" | "open" | "half-open";
                             };
                             cache: {
+                                /** @enum {string} */
                                 status: "up" | "down";
+                                /** @enum {string} */
                                 kind: "redis" | "memory";
                             };
                         };
@@ -492,37 +577,38 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not ready: the database does not answer, or shutdown has begun */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @enum {string} */
                         status: "ok" | "degraded" | "fail";
                         checks: {
                             database: {
+                                /** @enum {string} */
                                 status: "up" | "down";
                                 latencyMs?: number;
+                                /** @enum {string} */
+                                circuit: "closed" | "open" | "half-open";
                             };
                             cache: {
+                                /** @enum {string} */
                                 status: "up" | "down";
+                                /** @enum {string} */
                                 kind: "redis" | "memory";
                             };
                         };
@@ -540,25 +626,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Ready: status ok, or degraded when only the cache is down */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @enum {string} */
                         status: "ok" | "degraded" | "fail";
                         checks: {
                             database: {
+                                /** @enum {string} */
                                 status: "up" | "down";
                                 latencyMs?: number;
+                                /** @enum {string} */
+                                circuit: "closed" | "open" | "half-open";
                             };
                             cache: {
+                                /** @enum {string} */
                                 status: "up" | "down";
+                                /** @enum {string} */
                                 kind: "redis" | "memory";
                             };
                         };
@@ -568,37 +658,38 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not ready: the database does not answer, or shutdown has begun */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @enum {string} */
                         status: "ok" | "degraded" | "fail";
                         checks: {
                             database: {
+                                /** @enum {string} */
                                 status: "up" | "down";
                                 latencyMs?: number;
+                                /** @enum {string} */
+                                circuit: "closed" | "open" | "half-open";
                             };
                             cache: {
+                                /** @enum {string} */
                                 status: "up" | "down";
+                                /** @enum {string} */
                                 kind: "redis" | "memory";
                             };
                         };
@@ -616,6 +707,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery staple",
+                 *       "name": "Ada Lovelace"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: email
@@ -630,38 +728,26 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The new account */
             201: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad Request */
+            /** @description A field is invalid, or the password is too weak */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -671,16 +757,10 @@ export interface operations {
             /** @description Email taken */
             409: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -690,16 +770,10 @@ export interface operations {
             /** @description Body over 1 MiB */
             413: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -709,16 +783,10 @@ export interface operations {
             /** @description Body is not application/json */
             415: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -728,18 +796,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -749,25 +810,20 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Overloaded or a dependency is down; see retry-after */
+            /** @description Too many password hashes waiting, overloaded, or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -785,6 +841,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: email
@@ -797,19 +859,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Signed in */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -819,16 +875,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -838,16 +888,11 @@ export interface operations {
             /** @description Email or password is wrong */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -857,16 +902,10 @@ export interface operations {
             /** @description Body over 1 MiB */
             413: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -876,37 +915,24 @@ export interface operations {
             /** @description Body is not application/json */
             415: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; see retry-after */
+            /** @description Too many requests, or too many wrong passwords for this account; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -916,25 +942,20 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Overloaded or a dependency is down; see retry-after */
+            /** @description Too many password hashes waiting, overloaded, or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -952,6 +973,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refreshToken": "paste the refreshToken of your last login or refresh"
+                 *     }
+                 */
                 "application/json": {
                     /** @description The refreshToken of the last login or refresh */
                     refreshToken: string;
@@ -959,19 +985,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description New tokens */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -981,16 +1001,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1000,16 +1014,11 @@ export interface operations {
             /** @description Refresh token invalid, expired, revoked or reused */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1019,16 +1028,10 @@ export interface operations {
             /** @description Body over 1 MiB */
             413: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1038,16 +1041,10 @@ export interface operations {
             /** @description Body is not application/json */
             415: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1057,18 +1054,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1078,10 +1068,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1091,12 +1079,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1114,6 +1099,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refreshToken": "paste the refreshToken of your last login or refresh"
+                 *     }
+                 */
                 "application/json": {
                     /** @description The refreshToken of the last login or refresh */
                     refreshToken: string;
@@ -1124,16 +1114,10 @@ export interface operations {
             /** @description Signed out */
             204: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1141,16 +1125,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1160,16 +1138,10 @@ export interface operations {
             /** @description Body over 1 MiB */
             413: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1179,16 +1151,10 @@ export interface operations {
             /** @description Body is not application/json */
             415: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1198,18 +1164,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1219,10 +1178,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1232,12 +1189,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1248,9 +1202,11 @@ export interface operations {
     };
     getOrders: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page */
+                limit?: number;
                 userId?: components["schemas"]["Uuid"];
             };
             header?: never;
@@ -1259,19 +1215,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description One page of orders and where it lies in the whole list */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1284,16 +1234,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1303,16 +1247,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1322,18 +1261,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1343,10 +1275,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1356,12 +1286,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1382,6 +1309,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "productId": "0b7c3b1e-5b2a-4c8e-9f1d-2a3b4c5d6e7f",
+                 *           "quantity": 2
+                 *         },
+                 *         {
+                 *           "productId": "3f1e2d4c-6b5a-4e7f-8a9b-0c1d2e3f4a5b",
+                 *           "quantity": 1
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     /** @description Distinct productIds; prices come from the catalog. At most 200 units in all (else 422 order-too-large), and at most 500 units in your placed, not cancelled, orders together with this one (else 409 open-units-exceeded; cancelling an order frees its units). */
                     items: {
@@ -1393,38 +1334,28 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Placed (or, with idempotent-replayed: true, the first answer to this Idempotency-Key) */
             201: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Bad Request */
+            /** @description A field is invalid, or two lines name the same product */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1434,35 +1365,24 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Insufficient stock (shortages lists each short line), or open-units-exceeded: your placed orders and this one would hold more than maxOpenUnits units; nothing was ordered */
+            /** @description Insufficient stock (shortages lists each short line), or open-units-exceeded: your placed orders and this one would hold more than maxOpenUnits units; nothing was ordered. Or the Idempotency-Key is being processed by another request */
             409: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1472,16 +1392,10 @@ export interface operations {
             /** @description Body over 1 MiB */
             413: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1491,16 +1405,10 @@ export interface operations {
             /** @description Unsupported Media Type */
             415: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1510,37 +1418,24 @@ export interface operations {
             /** @description Unknown or archived product, an Idempotency-Key reused with another body, or order-too-large: more than maxUnits units in one order */
             422: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; see retry-after */
+            /** @description Too many requests from this client, or too many orders from this account; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1550,10 +1445,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1563,12 +1456,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1588,19 +1478,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The order */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1610,16 +1494,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1629,16 +1507,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1648,16 +1521,10 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1667,18 +1534,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1688,10 +1548,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1701,12 +1559,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1726,19 +1581,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The order, now cancelled */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1748,16 +1597,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1767,16 +1610,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1786,16 +1624,10 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1805,16 +1637,10 @@ export interface operations {
             /** @description The order is already cancelled */
             409: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1824,18 +1650,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1845,10 +1664,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1858,12 +1675,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1874,9 +1688,11 @@ export interface operations {
     };
     getProducts: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page */
+                limit?: number;
                 /** @description Case-insensitive substring of name or description */
                 q?: string;
                 /** @description Lowest priceCents, inclusive */
@@ -1885,7 +1701,8 @@ export interface operations {
                 maxPrice?: number;
                 /** @description true: only stock > 0; false: only stock = 0 */
                 inStock?: boolean;
-                sort: "name" | "-name" | "priceCents" | "-priceCents" | "createdAt" | "-createdAt";
+                /** @description Field to sort by; a leading - sorts descending */
+                sort?: "name" | "-name" | "priceCents" | "-priceCents" | "createdAt" | "-createdAt";
             };
             header?: never;
             path?: never;
@@ -1893,19 +1710,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description One page of products and where it lies in the whole list */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1915,19 +1726,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad Request */
+            /** @description A parameter is invalid or unknown, or minPrice > maxPrice */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1937,18 +1742,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1958,10 +1756,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1971,12 +1767,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1994,6 +1787,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "sku": "MUG-001",
+                 *       "name": "Stoneware mug",
+                 *       "description": "Hand-glazed, 350 ml, dishwasher safe",
+                 *       "priceCents": 1450,
+                 *       "stock": 120
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description Stock keeping unit: 3–32 of A–Z, 0–9, -; unique
@@ -2017,19 +1819,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created */
             201: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2039,16 +1837,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2058,16 +1850,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2077,16 +1864,10 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2096,16 +1877,10 @@ export interface operations {
             /** @description Another product already has this sku */
             409: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2115,16 +1890,10 @@ export interface operations {
             /** @description Body over 1 MiB */
             413: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2134,16 +1903,10 @@ export interface operations {
             /** @description Unsupported Media Type */
             415: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2153,18 +1916,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2174,10 +1930,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2187,12 +1941,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2215,19 +1966,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The product */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2237,10 +1983,11 @@ export interface operations {
             /** @description Not modified: your copy (if-none-match) is current; no body */
             304: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2248,16 +1995,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2267,16 +2008,10 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2286,18 +2021,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2307,10 +2035,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2320,12 +2046,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2348,16 +2071,10 @@ export interface operations {
             /** @description Archived: gone from reads, kept for order history */
             204: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2365,16 +2082,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2384,16 +2095,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2403,16 +2109,10 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2422,16 +2122,10 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2441,18 +2135,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2462,10 +2149,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2475,12 +2160,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2504,6 +2186,12 @@ export interface operations {
         /** @description At least one field */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "priceCents": 1290,
+                 *       "stock": 80
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description Stock keeping unit: 3–32 of A–Z, 0–9, -; unique
@@ -2526,19 +2214,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The product as changed */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2548,16 +2231,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2567,16 +2244,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2586,16 +2258,10 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2605,16 +2271,10 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2624,16 +2284,10 @@ export interface operations {
             /** @description Another product already has this sku */
             409: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2643,16 +2297,10 @@ export interface operations {
             /** @description if-match names an older version */
             412: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2662,16 +2310,10 @@ export interface operations {
             /** @description Body over 1 MiB */
             413: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2681,16 +2323,10 @@ export interface operations {
             /** @description Unsupported Media Type */
             415: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2700,18 +2336,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2721,10 +2350,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2734,12 +2361,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2757,19 +2381,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Your account */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2779,16 +2397,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2798,18 +2411,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2819,10 +2425,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2832,12 +2436,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2855,6 +2456,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Ada King"
+                 *     }
+                 */
                 "application/json": {
                     name?: string;
                     /** @description 8–128 characters; at least 8 after Unicode NFKC normalisation without invisible characters or outer spaces, and not one of the most common passwords (else 400 weak-password) */
@@ -2865,38 +2471,26 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Your account as changed */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad Request */
+            /** @description A field is invalid, the new password is too weak, or currentPassword came without password */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2906,16 +2500,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2925,16 +2514,10 @@ export interface operations {
             /** @description currentPassword is wrong */
             403: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2944,16 +2527,10 @@ export interface operations {
             /** @description Body over 1 MiB */
             413: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2963,16 +2540,10 @@ export interface operations {
             /** @description Body is not application/json */
             415: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2982,18 +2553,11 @@ export interface operations {
             /** @description Too many wrong currentPassword or sign-in attempts, or requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3003,25 +2567,20 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Overloaded or a dependency is down; see retry-after */
+            /** @description Too many password hashes waiting, overloaded, or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3032,9 +2591,11 @@ export interface operations {
     };
     getUsers: {
         parameters: {
-            query: {
-                page: number;
-                limit: number;
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page */
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -3042,19 +2603,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description One page of accounts and where it lies in the whole list */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3067,16 +2622,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3086,16 +2635,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3105,16 +2649,10 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3124,18 +2662,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3145,10 +2676,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3158,12 +2687,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3183,26 +2709,28 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "admin"
+                 *     }
+                 */
                 "application/json": {
-                    /** @description customer or admin */
+                    /**
+                     * @description customer or admin
+                     * @enum {string}
+                     */
                     role: "customer" | "admin";
                 };
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The account with its new role */
             200: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3212,16 +2740,10 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3231,16 +2753,11 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3250,16 +2767,10 @@ export interface operations {
             /** @description The caller is not an admin (any more), or names their own account */
             403: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3269,16 +2780,10 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3288,16 +2793,10 @@ export interface operations {
             /** @description Body over 1 MiB */
             413: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3307,16 +2806,10 @@ export interface operations {
             /** @description Body is not application/json */
             415: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3326,18 +2819,11 @@ export interface operations {
             /** @description Too many requests; see retry-after */
             429: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3347,10 +2833,8 @@ export interface operations {
             /** @description Unexpected failure; in production the detail says only "Internal server error" */
             500: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3360,12 +2844,9 @@ export interface operations {
             /** @description Overloaded or a dependency is down; see retry-after */
             503: {
                 headers: {
-                    /** @description Correlation id: the caller's when it is a sane token, else generated */
-                    "X-Request-Id"?: string;
-                    /** @description Present only when the request's Origin is listed in CORS_ORIGINS; never echoes an unlisted origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
