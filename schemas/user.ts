@@ -34,5 +34,5 @@ export type UpdateMeBody = Static<typeof UpdateMeBody>
 export const UpdateUserBody = Type.Object({
   role: Type.Optional(Role),
   disabled: Type.Optional(Type.Boolean({ description: 'true disables the account and ends all its sessions at once; false enables it again' }))
-}, { additionalProperties: false, minProperties: 1, examples: [{ role: 'admin' }, { disabled: true }] })
+}, { additionalProperties: false, minProperties: 1, examples: [{ role: 'admin' }] })
 export type UpdateUserBody = Static<typeof UpdateUserBody>
