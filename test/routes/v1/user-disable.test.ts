@@ -75,8 +75,10 @@ t.test('disabling ends the account at once: access token, refresh, sign-in; the 
 
   const refused = await login(app, email)
   const wrongPassword = await login(app, email, 'not the password at all')
+  const unknownEmail = await login(app, `nobody-${process.pid}-${Date.now()}@example.test`)
   t.equal(refused.statusCode, 401, 'sign-in with the right password is refused')
-  t.same(problemShape(refused), problemShape(wrongPassword), 'exactly like a wrong password')
+  t.same(problemShape(refused), problemShape(unknownEmail), 'exactly like a wrong password of an enabled account')
+  t.same(problemShape(wrongPassword), problemShape(unknownEmail), 'and like a wrong password of the disabled one')
 
   const list = await app.inject({ method: 'GET', url: '/v1/users?limit=100', headers: admin.headers })
   t.equal(list.statusCode, 200)
@@ -96,6 +98,19 @@ t.test('disabling ends the account at once: access token, refresh, sign-in; the 
   assertRevoked(t, await me(app, tokens.accessToken), 'the tokens from before the disabling stay dead')
   const oldRefresh = await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: tokens.refreshToken } })
   t.equal(oldRefresh.statusCode, 401, 'and so does the refresh token from before')
+})
+
+t.test('the right password of a disabled account counts as a failed attempt: the sign-in lock does not tell it apart', async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = await createTestUser(app, 'admin')
+  const { email, tokens } = await signUp(app)
+  await setDisabled(app, admin.headers, tokens.user.id, true)
+  // Five checks per account and client (docs/api.md): four wrong, then the right one, then one more.
+  for (let i = 0; i < 4; i++) t.equal((await login(app, email, `wrong password number ${i}`)).statusCode, 401)
+  t.equal((await login(app, email)).statusCode, 401, 'the right password: 401')
+  const next = await login(app, email)
+  t.equal(next.statusCode, 429, 'the right password did not clear the count, as a success would')
+  t.match(next.json<Problem>().type, /\/too-many-login-attempts$/)
 })
 
 t.test('role and disabled in one request; an empty body is refused', async (t) => {
