@@ -14,7 +14,12 @@ export function loggableUrl (url: string): string {
   const names = url.slice(queryStart + 1).split('&').filter((pair) => pair !== '').map((pair) => {
     const equals = pair.indexOf('=')
     const name = equals === -1 ? pair : pair.slice(0, equals)
-    return PLAIN_NAME.test(name) ? name : HIDDEN_NAME
+    return loggableName(name)
   })
   return names.length === 0 ? url.slice(0, queryStart) : `${url.slice(0, queryStart)}?${names.join('&')}`
+}
+
+/** A client-chosen name (a query parameter, an unknown property) as a log line or a problem may repeat it. */
+export function loggableName (name: string): string {
+  return PLAIN_NAME.test(name) ? name : HIDDEN_NAME
 }

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { AppError, PROBLEM_TYPE_BASE } from './errors.js'
 import { isDatabaseUnavailable } from './database/errors.js'
+import { loggableName } from './log-url.js'
 import type { ProblemBody } from '../schemas/problem.js'
 
 /** The media type of every error answer (RFC 9457 §3), wherever it is written. */
@@ -39,9 +40,18 @@ function titleOf (status: number): string {
 /** At most this many field errors in one validation problem (a body reports all of its own, src/validation.ts). */
 export const MAX_FIELD_ERRORS = 20
 
-function messageOf (issue: ValidationIssue): string {
+/**
+ * An unknown property's name as the client sent it, unless it could itself be a secret: `?<token>` arrives as a
+ * query property named by the token, and a problem's detail is logged (src/log-url.ts applies the same rule).
+ */
+function unknownPropertyOf (issue: ValidationIssue): string | undefined {
   const extra = issue.params?.additionalProperty
-  if (typeof extra === 'string') return `must NOT have additional property '${extra}'`
+  return typeof extra === 'string' ? loggableName(extra) : undefined
+}
+
+function messageOf (issue: ValidationIssue): string {
+  const extra = unknownPropertyOf(issue)
+  if (extra !== undefined) return `must NOT have additional property '${extra}'`
   // AJV's enum message does not say which values are allowed; the client needs them to fix the request.
   const allowed = issue.params?.allowedValues
   if (Array.isArray(allowed)) return `must be one of: ${allowed.map(String).join(', ')}`
@@ -52,8 +62,8 @@ function fieldErrors (context: string | undefined, issues: ValidationIssue[]) {
   return issues.slice(0, MAX_FIELD_ERRORS).map((issue) => {
     // AJV reports a missing property at its parent; point at the property itself.
     const missing = issue.params?.missingProperty
-    const extra = issue.params?.additionalProperty
-    const leaf = typeof missing === 'string' ? `/${missing}` : typeof extra === 'string' ? `/${extra}` : ''
+    const extra = unknownPropertyOf(issue)
+    const leaf = typeof missing === 'string' ? `/${missing}` : extra !== undefined ? `/${extra}` : ''
     return { field: `/${context ?? 'request'}${issue.instancePath}${leaf}`, message: messageOf(issue) }
   })
 }
