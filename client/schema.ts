@@ -318,8 +318,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change another account's role (ends that account's sessions)
-         * @description Revokes the refresh tokens of that account; its access tokens keep the old role until they expire. No admin changes their own role.
+         * Change another account's role or disable/enable it (a new role or disabling ends that account's sessions)
+         * @description Send at least one of role and disabled. A new role, or disabled: true, revokes every refresh token of that account and ends its access tokens at once (401 token-revoked); a disabled account cannot sign in (401, as for a wrong password) or refresh until enabled again with disabled: false. No admin changes their own role or disables their own account.
          */
         patch: operations["patchUsersById"];
         trace?: never;
@@ -452,6 +452,8 @@ export interface components {
              * @enum {string}
              */
             role: "customer" | "admin";
+            /** @description An admin disabled the account: it cannot sign in or refresh, and its sessions ended when it was disabled */
+            disabled: boolean;
             /**
              * Format: date-time
              * @description ISO 8601, UTC
@@ -2719,12 +2721,14 @@ export interface operations {
                      * @description customer or admin
                      * @enum {string}
                      */
-                    role: "customer" | "admin";
+                    role?: "customer" | "admin";
+                    /** @description true disables the account and ends all its sessions at once; false enables it again */
+                    disabled?: boolean;
                 };
             };
         };
         responses: {
-            /** @description The account with its new role */
+            /** @description The account as changed */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -43,6 +43,7 @@ export const PROBLEM_SAMPLES = {
   unauthorized: { status: 401, summary: 'No valid access token', detail: 'Invalid or expired access token', instance: '/v1/users/me' },
   forbidden: { status: 403, summary: 'Not allowed for this account', detail: 'You are not allowed to do this', instance: '/v1/users' },
   'own-role-change': { status: 403, summary: 'An admin named their own account', detail: 'An admin cannot change their own role; ask another admin', instance: '/v1/users/8d2f4a6b-1c3e-4f5a-9b7c-2d4e6f8a0b1c' },
+  'own-account-disable': { status: 403, summary: 'An admin tried to disable their own account', detail: 'An admin cannot disable their own account; ask another admin', instance: '/v1/users/8d2f4a6b-1c3e-4f5a-9b7c-2d4e6f8a0b1c' },
   'not-found': { status: 404, summary: 'Nothing the caller may see has this id', detail: 'Product not found', instance: PRODUCT },
   'email-taken': { status: 409, summary: 'Another account has this email', detail: 'An account with this email already exists', instance: '/v1/auth/register' },
   'sku-taken': { status: 409, summary: 'Another product has this sku', detail: 'Another product already has this sku', instance: '/v1/products' },

@@ -18,6 +18,7 @@ export const User = Type.Object({
   email: Type.String(),
   name: Type.String(),
   role: Role,
+  disabled: Type.Boolean({ description: 'An admin disabled the account: it cannot sign in or refresh, and its sessions ended when it was disabled' }),
   createdAt: Timestamp
 }, { $id: 'User', additionalProperties: false })
 export type User = Static<typeof User>
@@ -29,4 +30,9 @@ export const UpdateMeBody = Type.Object({
 }, { additionalProperties: false, minProperties: 1, examples: [{ name: 'Ada King' }] })
 export type UpdateMeBody = Static<typeof UpdateMeBody>
 
-export const UpdateRoleBody = Type.Object({ role: Role }, { additionalProperties: false, examples: [{ role: 'admin' }] })
+/** Admin changes to another account: at least one of role and disabled. */
+export const UpdateUserBody = Type.Object({
+  role: Type.Optional(Role),
+  disabled: Type.Optional(Type.Boolean({ description: 'true disables the account and ends all its sessions at once; false enables it again' }))
+}, { additionalProperties: false, minProperties: 1, examples: [{ role: 'admin' }] })
+export type UpdateUserBody = Static<typeof UpdateUserBody>

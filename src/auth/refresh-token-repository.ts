@@ -12,15 +12,24 @@ export interface StoredTokenState {
   within_grace: boolean
 }
 
+/**
+ * Adds a token, unless the account is disabled (or gone): then nothing is written and the answer is false. The
+ * account row is locked FOR SHARE, so a concurrent disable (which locks it FOR UPDATE, then revokes every token of
+ * the account) either waits for this token and revokes it too, or commits first and this insert sees it disabled:
+ * a sign-in racing the disable cannot leave a live session behind.
+ */
 export async function insertRefreshToken (
   db: Queryable,
   token: { familyId: string, userId: string, tokenHash: string, ttlSeconds: number }
-): Promise<void> {
-  await db.query(
+): Promise<boolean> {
+  const { rows } = await db.query<{ id: string }>(
     `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
-     VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
+     SELECT $1, id, $3, now() + make_interval(secs => $4)
+     FROM users WHERE id = $2 AND disabled_at IS NULL FOR SHARE
+     RETURNING id`,
     [token.familyId, token.userId, token.tokenHash, token.ttlSeconds]
   )
+  return rows.length > 0
 }
 
 /**

@@ -43,10 +43,15 @@ export async function login (deps: AuthDeps, input: { email: string, password: s
   const account = await findUserWithHashByEmail(deps.db, input.email)
   const hash = account?.password_hash ?? DUMMY_PASSWORD_HASH
   const valid = await verifyPassword(hash, input.password, deps.config.passwordHashQueueMax)
-  if (account === undefined || !valid) throw new UnauthorizedError(LOGIN_FAILED)
+  // A disabled account gets the very answer of a wrong password, after the same work: a distinct answer would
+  // tell whoever tries a password that it was right (and that the account exists), which is worth more to an
+  // attacker than a clearer message is to its owner, who learns of the disabling from the shop, not the API.
+  if (account === undefined || !valid || account.disabled) throw new UnauthorizedError(LOGIN_FAILED)
   await clearPasswordAttempts(deps.cache, input.email, input.ip)
   const user = toUser(account)
   const session = await startFamily(deps, deps.db, user.id)
+  // Disabled between the check above and the insert: refused like any disabled account.
+  if (session === undefined) throw new UnauthorizedError(LOGIN_FAILED)
   return tokensFor(deps, user, session.token, session.familyId)
 }
 
@@ -66,8 +71,10 @@ export async function refresh (deps: AuthDeps, presented: string): Promise<Token
     const consumed = await refreshTokens.consumeRefreshToken(tx, tokenHash)
     if (consumed === undefined) return undefined
     const account = await findUserById(tx, consumed.user_id)
-    if (account === undefined) return undefined
-    await refreshTokens.insertRefreshToken(tx, { familyId: consumed.family_id, userId: account.id, tokenHash: hashRefreshToken(next), ttlSeconds: deps.config.jwt.refreshTokenTtlSeconds })
+    // Disabling revokes every family, so a disabled account's token is normally refused by the consume above.
+    if (account === undefined || account.disabled) return undefined
+    const inserted = await refreshTokens.insertRefreshToken(tx, { familyId: consumed.family_id, userId: account.id, tokenHash: hashRefreshToken(next), ttlSeconds: deps.config.jwt.refreshTokenTtlSeconds })
+    if (!inserted) return undefined
     return { user: toUser(account), familyId: consumed.family_id }
   })
   if (outcome !== undefined) return tokensFor(deps, outcome.user, next, outcome.familyId)
@@ -89,7 +96,7 @@ async function sameSuccessor (deps: AuthDeps, successor: string, familyId: strin
   const usable = await refreshTokens.findUsableToken(deps.db, hashRefreshToken(successor))
   if (usable?.family_id !== familyId) return undefined
   const account = await findUserById(deps.db, usable.user_id)
-  if (account === undefined) return undefined
+  if (account === undefined || account.disabled) return undefined
   deps.log.info({ familyId }, 'rotated refresh token presented again within the grace window; same successor answered')
   return tokensFor(deps, toUser(account), successor, familyId)
 }
@@ -101,11 +108,12 @@ export async function logout (deps: AuthDeps, presented: string): Promise<void> 
   await forgetSessions(deps, revoked)
 }
 
-async function startFamily (deps: AuthDeps, db: Queryable, userId: string): Promise<{ token: string, familyId: string }> {
+/** A new session, or undefined when the account is disabled (or gone) by the time of the insert. */
+async function startFamily (deps: AuthDeps, db: Queryable, userId: string): Promise<{ token: string, familyId: string } | undefined> {
   const token = newRefreshToken()
   const familyId = randomUUID()
-  await refreshTokens.insertRefreshToken(db, { familyId, userId, tokenHash: hashRefreshToken(token), ttlSeconds: deps.config.jwt.refreshTokenTtlSeconds })
-  return { token, familyId }
+  const inserted = await refreshTokens.insertRefreshToken(db, { familyId, userId, tokenHash: hashRefreshToken(token), ttlSeconds: deps.config.jwt.refreshTokenTtlSeconds })
+  return inserted ? { token, familyId } : undefined
 }
 
 /** Access tokens name their session (the refresh-token family) in `sid`, so ending the session ends them. */

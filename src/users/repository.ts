@@ -7,6 +7,8 @@ export interface UserRow {
   email: string
   name: string
   role: Role
+  /** disabled_at IS NOT NULL: an admin disabled the account (migrations/004.do.user-disabled.sql). */
+  disabled: boolean
   created_at: Date | string
 }
 
@@ -14,7 +16,7 @@ export interface UserWithHashRow extends UserRow {
   password_hash: string
 }
 
-const COLUMNS = 'id, email, name, role, created_at'
+const COLUMNS = 'id, email, name, role, disabled_at IS NOT NULL AS disabled, created_at'
 
 /** The index name in migrations/002.do.users.sql; a clash on it means "email taken". */
 export const EMAIL_UNIQUE_CONSTRAINT = 'users_email_lower_key'
@@ -38,10 +40,15 @@ export async function findUserRole (db: Queryable, id: string): Promise<Role | u
   return rows[0]?.role
 }
 
-/** The role, with the row locked until the transaction ends, so two role changes of one account serialize. */
-export async function lockUserRole (db: Queryable, id: string): Promise<Role | undefined> {
-  const { rows } = await db.query<{ role: Role }>('SELECT role FROM users WHERE id = $1 FOR UPDATE', [id])
-  return rows[0]?.role
+/**
+ * Role and disabled state, with the row locked until the transaction ends, so two changes of one account
+ * serialize, and a sign-in or refresh starting a session of it waits (insertRefreshToken locks it FOR SHARE).
+ */
+export async function lockUserState (db: Queryable, id: string): Promise<{ role: Role, disabled: boolean } | undefined> {
+  const { rows } = await db.query<{ role: Role, disabled: boolean }>(
+    'SELECT role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = $1 FOR UPDATE', [id]
+  )
+  return rows[0]
 }
 
 export async function findUserWithHashById (db: Queryable, id: string): Promise<UserWithHashRow | undefined> {
@@ -71,6 +78,15 @@ export async function updateUserPasswordHash (db: Queryable, id: string, passwor
 export async function updateUserRole (db: Queryable, id: string, role: Role): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(
     `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, role]
+  )
+  return rows[0]
+}
+
+/** Disabling keeps the first disabled_at (a repeated disable is no new event); enabling clears it. */
+export async function updateUserDisabled (db: Queryable, id: string, disabled: boolean): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET disabled_at = CASE WHEN $2::boolean THEN coalesce(disabled_at, now()) END, updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`, [id, disabled]
   )
   return rows[0]
 }

@@ -1,6 +1,5 @@
 import type { Database } from '../database/types.js'
-import type { Role } from '../../schemas/user.js'
-import type { User, UpdateMeBody } from '../../schemas/user.js'
+import type { User, UpdateMeBody, UpdateUserBody } from '../../schemas/user.js'
 import { pagination, type Pagination } from '../../schemas/pagination.js'
 import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { isUniqueViolation } from '../database/errors.js'
@@ -104,21 +103,35 @@ export class OwnRoleChangeError extends AppError {
   }
 }
 
+export class OwnAccountDisableError extends AppError {
+  constructor () {
+    super(403, 'own-account-disable', 'An admin cannot disable their own account; ask another admin')
+  }
+}
+
 /**
- * Admin only (the route checks the caller's current role). Not on oneself: a demoted admin racing their own
- * demotion, or the last admin demoting themself by mistake, cannot happen. A real change ends the account's
- * sessions (every refresh token and, through their `sid`, every access token, at once), so the role takes effect
- * at the next sign-in. Admin routes also read the role from the database, not from the claim.
+ * Admin only (the route checks the caller's current role): role and/or disabled state of another account. Not on
+ * oneself: a demoted admin racing their own demotion, or the last admin demoting or locking themself out by
+ * mistake, cannot happen. A real role change, and disabling, end the account's sessions (every refresh token and,
+ * through their `sid`, every access token, at once), so a new role takes effect at the next sign-in and a disabled
+ * account is out at once (sign-in and refresh refuse it, src/auth/service.ts). Enabling revokes nothing: a disabled
+ * account has no session left. Admin routes also read the role from the database, not from the claim.
  */
-export async function changeRole (deps: UsersDeps, actorId: string, userId: string, role: Role): Promise<User> {
-  if (actorId === userId) throw new OwnRoleChangeError()
+export async function changeAccount (deps: UsersDeps, actorId: string, userId: string, changes: UpdateUserBody): Promise<User> {
+  const { role, disabled } = changes
+  if (actorId === userId && role !== undefined) throw new OwnRoleChangeError()
+  if (actorId === userId && disabled === true) throw new OwnAccountDisableError()
   const { row, revoked } = await deps.db.transaction(async (tx) => {
-    const before = await users.lockUserRole(tx, userId)
+    const before = await users.lockUserState(tx, userId)
     if (before === undefined) return { row: undefined, revoked: [] }
-    const updated = await users.updateUserRole(tx, userId, role)
-    const revoked = before !== role ? await revokeAllOfUser(tx, userId) : []
-    return { row: updated, revoked }
+    let row = await users.findUserById(tx, userId)
+    if (role !== undefined) row = await users.updateUserRole(tx, userId, role)
+    if (disabled !== undefined) row = await users.updateUserDisabled(tx, userId, disabled)
+    const endsSessions = (role !== undefined && before.role !== role) || (disabled === true && !before.disabled)
+    const revoked = endsSessions ? await revokeAllOfUser(tx, userId) : []
+    return { row, revoked }
   })
+  // After the commit, before the answer: from here on every replica refuses the account's old access tokens.
   await forgetSessions(deps, revoked)
   if (row === undefined) throw new NotFoundError('User not found')
   return toUser(row)

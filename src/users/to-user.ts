@@ -8,6 +8,7 @@ export function toUser (row: UserRow): User {
     email: row.email,
     name: row.name,
     role: row.role,
+    disabled: row.disabled,
     createdAt: new Date(row.created_at).toISOString()
   }
 }

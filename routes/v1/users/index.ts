@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { UpdateMeBody, UpdateRoleBody, User } from '../../../schemas/user.js'
+import { UpdateMeBody, UpdateUserBody, User } from '../../../schemas/user.js'
 import { IdParams } from '../../../schemas/common.js'
 import { Page, PageQuery } from '../../../schemas/pagination.js'
 import { problems, success } from '../../../schemas/responses.js'
-import { changeRole, getOwnAccount, listAccounts, updateOwnAccount } from '../../../src/users/service.js'
+import { changeAccount, getOwnAccount, listAccounts, updateOwnAccount } from '../../../src/users/service.js'
 import { forbidStoring } from '../../../src/no-store.js'
 
 const users: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -56,17 +56,19 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: 'admin' },
     schema: {
       tags: ['users'],
-      summary: 'Change another account\'s role (ends that account\'s sessions)',
-      description: 'Revokes the refresh tokens of that account; its access tokens keep the old role until they expire. ' +
-        'No admin changes their own role.',
+      summary: 'Change another account\'s role or disable/enable it (a new role or disabling ends that account\'s sessions)',
+      description: 'Send at least one of role and disabled. A new role, or disabled: true, revokes every refresh token of ' +
+        'that account and ends its access tokens at once (401 token-revoked); a disabled account cannot sign in (401, ' +
+        'as for a wrong password) or refresh until enabled again with disabled: false. No admin changes their own role ' +
+        'or disables their own account.',
       params: IdParams,
-      body: UpdateRoleBody,
+      body: UpdateUserBody,
       response: {
-        200: success(Type.Ref(User), 'The account with its new role'),
-        ...problems(400, [403, 'The caller is not an admin (any more), or names their own account', ['forbidden', 'own-role-change']], 404)
+        200: success(Type.Ref(User), 'The account as changed'),
+        ...problems(400, [403, 'The caller is not an admin (any more), or names their own account', ['forbidden', 'own-role-change', 'own-account-disable']], 404)
       }
     }
-  }, async (request) => changeRole(fastify, request.user.sub, request.params.id, request.body.role))
+  }, async (request) => changeAccount(fastify, request.user.sub, request.params.id, request.body))
 }
 
 export default users

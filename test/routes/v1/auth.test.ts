@@ -35,7 +35,7 @@ t.test('register answers 201 with the user, a customer, email lower-cased', asyn
   const { response } = await register(app, email)
   t.equal(response.statusCode, 201)
   const body = response.json()
-  t.same(Object.keys(body).sort(), ['createdAt', 'email', 'id', 'name', 'role'])
+  t.same(Object.keys(body).sort(), ['createdAt', 'disabled', 'email', 'id', 'name', 'role'])
   t.equal(body.email, email.toLowerCase())
   t.equal(body.role, 'customer')
   t.equal(body.name, 'Ada')
