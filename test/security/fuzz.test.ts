@@ -38,8 +38,13 @@ const operations = operationsOf(documentOf(app))
 const admin = await createTestUser(app, 'admin')
 const customer = await createTestUser(app, 'customer')
 
-/** Ids that exist, so generated uuids sometimes hit real rows; orders join as the run places them. */
-const ids: string[] = [admin.id, customer.id]
+/**
+ * Ids that exist, so generated uuids sometimes hit real rows; orders join as the run places them. The users are
+ * targets of their own: an admin's role change or disable of the fixture customer would end its session and turn
+ * the rest of the run into 401s.
+ */
+const targets = [await createTestUser(app, 'admin'), await createTestUser(app, 'customer')]
+const ids: string[] = targets.map((target) => target.id)
 // Products appear several times: order lines, the busiest flow, then often name a real one.
 for (let i = 0; i < 5; i++) {
   const { id } = await createProduct(app, admin, { stock: 1_000_000, priceCents: 100 + i })
@@ -56,6 +61,9 @@ const AUTHS = {
   forged: { authorization: `Bearer ${admin.token.split('.').slice(0, 2).join('.')}.${'A'.repeat(43)}` },
   garbage: { authorization: 'Bearer ../../etc/passwd' }
 } as const
+
+/** Operations that end the caller's own session when they succeed (logout, a password change). */
+const SESSION_ENDING = new Set(['postAuthLogout', 'patchUsersMe'])
 
 type BodyMode = 'json' | 'text' | 'raw-json' | 'none'
 
@@ -150,6 +158,10 @@ async function fuzzOperation (operation: Operation, runs: number, nastyRate: num
     while (next < samples.length) {
       const generated = samples[next++] as Generated
       const request = toInject(operation, generated)
+      if (SESSION_ENDING.has(operation.operationId) && (generated.auth === 'customer' || generated.auth === 'admin')) {
+        // A session of its own, so the fixture users stay signed in for the rest of the run.
+        request.headers = { ...request.headers, ...(await createTestUser(app, generated.auth)).headers }
+      }
       const response = await withHangGuard(request)
       sent++
       const summary = JSON.stringify({ ...request, payload: String(request.payload ?? '').slice(0, 300) }).slice(0, 600)
