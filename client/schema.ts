@@ -712,7 +712,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "email": "ada@example.com",
-                 *       "password": "correct horse battery staple",
+                 *       "password": "choose-your-own-passphrase",
                  *       "name": "Ada Lovelace"
                  *     }
                  */
@@ -846,7 +846,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "email": "ada@example.com",
-                 *       "password": "correct horse battery staple"
+                 *       "password": "choose-your-own-passphrase"
                  *     }
                  */
                 "application/json": {

@@ -1,16 +1,19 @@
 import { Type } from '@sinclair/typebox'
 import { Email, Name, Password, User } from './user.js'
 
+/** Swagger UI prefills this: a visible placeholder, never a real or famous passphrase a user might keep. */
+const EXAMPLE_PASSWORD = 'choose-your-own-passphrase'
+
 export const RegisterBody = Type.Object({ email: Email, password: Password, name: Name }, {
   additionalProperties: false,
-  examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada Lovelace' }]
+  examples: [{ email: 'ada@example.com', password: EXAMPLE_PASSWORD, name: 'Ada Lovelace' }]
 })
 
 // Login does not re-check the password policy: a policy change must not lock out existing accounts.
 export const LoginBody = Type.Object({
   email: Email,
   password: Type.String({ minLength: 1, maxLength: 128 })
-}, { additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] })
+}, { additionalProperties: false, examples: [{ email: 'ada@example.com', password: EXAMPLE_PASSWORD }] })
 
 export const RefreshTokenBody = Type.Object({
   refreshToken: Type.String({ minLength: 1, maxLength: 256, description: 'The refreshToken of the last login or refresh' })
