@@ -5,7 +5,7 @@
 import t from 'tap'
 import { buildTestApp, usingPostgres } from '../helper.js'
 import { createTestUser } from '../support/users.js'
-import { createProduct } from '../routes/v1/products-fixtures.js'
+import { createProduct } from '../support/fixtures.js'
 
 const SKIP = usingPostgres
   ? false

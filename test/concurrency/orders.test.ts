@@ -8,7 +8,7 @@ import t from 'tap'
 import { buildTestApp, usingPostgres } from '../helper.js'
 import type { FastifyInstance } from 'fastify'
 import { createTestUser, type TestUser } from '../support/users.js'
-import { createProduct } from '../routes/v1/products-fixtures.js'
+import { createProduct } from '../support/fixtures.js'
 
 /**
  * Every order of one hot product queues on its row lock, so the whole burst drains at one order per lock

@@ -7,7 +7,7 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, usingPostgres, usingRedis } from '../helper.js'
 import { createTestUser } from '../support/users.js'
-import { createProduct, type ProductBody } from '../routes/v1/products-fixtures.js'
+import { createProduct, type ProductBody } from '../support/fixtures.js'
 
 async function stockVia (app: FastifyInstance, id: string): Promise<number> {
   return (await app.inject({ method: 'GET', url: `/v1/products/${id}` })).json<ProductBody>().stock

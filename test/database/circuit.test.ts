@@ -8,8 +8,8 @@ import t from 'tap'
 import { guardDatabase, type CircuitStatus } from '../../src/database/circuit.js'
 import { ServiceUnavailableError } from '../../src/errors.js'
 import type { Database, QueryResult } from '../../src/database/types.js'
+import { pause } from '../support/fixtures.js'
 
-const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code })
 
 function standIn () {

@@ -8,8 +8,7 @@ import pg from 'pg'
 import t from 'tap'
 import { buildTestApp, usingPostgres } from '../helper.js'
 import { isDatabaseUnavailable } from '../../src/database/errors.js'
-
-const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+import { pause } from '../support/fixtures.js'
 
 t.test('a connection terminated mid-transaction fails that transaction as unavailable; nothing crashes', { skip: usingPostgres ? false : 'needs DATABASE_URL (PGlite has no connection to lose)' }, async (t) => {
   const { app, config } = await buildTestApp(t)

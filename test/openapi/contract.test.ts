@@ -9,7 +9,7 @@ import t, { type Test } from 'tap'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { createTestUser, type TestUser } from '../support/users.js'
 import { buildTestApp } from '../helper.js'
-import { createProduct, placeOrder, uniqueSku } from '../security/support/app.js'
+import { createProduct, placeOrder, uniqueSku } from '../support/fixtures.js'
 import { documentOf, operationsOf, type Operation } from './support/document.js'
 import { Contract } from './support/contract.js'
 
@@ -175,7 +175,7 @@ t.test('products', async (t) => {
   await run(t, 'patchProductsById', [
     { label: 'update with a current if-match', request: { method: 'PATCH', url: location, headers: { ...admin.headers, 'if-match': etag }, payload: { stock: 50 } }, expect: 200 },
     { label: 'stale if-match', request: { method: 'PATCH', url: location, headers: { ...admin.headers, 'if-match': etag }, payload: { stock: 51 } }, expect: 412 },
-    { label: 'sku of another product', request: { method: 'PATCH', url: location, headers: admin.headers, payload: { sku: (await createProduct(app, admin)).sku } }, expect: 409 },
+    { label: 'sku of another product', request: { method: 'PATCH', url: location, headers: admin.headers, payload: { sku: (await createProduct(app, admin, { stock: 1000 })).sku } }, expect: 409 },
     { label: 'empty patch', request: { method: 'PATCH', url: location, headers: admin.headers, payload: {} }, expect: 400 },
     { label: 'unknown id', request: { method: 'PATCH', url: `/v1/products/${randomUUID()}`, headers: admin.headers, payload: { stock: 1 } }, expect: 404 },
     { label: 'customer', request: { method: 'PATCH', url: location, headers: customer.headers, payload: { stock: 1 } }, expect: 403 },
@@ -183,7 +183,7 @@ t.test('products', async (t) => {
     { label: 'not JSON', request: { method: 'PATCH', url: location, headers: textPlain(admin.headers), payload: 'x' }, expect: 415 },
     { label: 'over 1 MiB', request: { method: 'PATCH', url: location, headers: { ...admin.headers, ...json }, payload: tooLarge }, expect: 413 }
   ])
-  const doomed = await createProduct(app, admin)
+  const doomed = await createProduct(app, admin, { stock: 1000 })
   await run(t, 'deleteProductsById', [
     { label: 'customer', request: { method: 'DELETE', url: `/v1/products/${doomed.id}`, headers: customer.headers }, expect: 403 },
     { label: 'anonymous', request: { method: 'DELETE', url: `/v1/products/${doomed.id}` }, expect: 401 },
@@ -195,7 +195,7 @@ t.test('products', async (t) => {
 
 t.test('orders', async (t) => {
   const product = await createProduct(app, admin, { stock: 5, priceCents: 300 })
-  const archived = await createProduct(app, admin)
+  const archived = await createProduct(app, admin, { stock: 1000 })
   await app.inject({ method: 'DELETE', url: `/v1/products/${archived.id}`, headers: admin.headers })
   const items = [{ productId: product.id, quantity: 1 }]
   const key = { 'idempotency-key': `contract-${randomUUID()}` }

@@ -10,7 +10,7 @@ import Ajv2020Module from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { createTestUser } from '../support/users.js'
 import { buildTestApp } from '../helper.js'
-import { createProduct, uniqueSku } from '../security/support/app.js'
+import { createProduct, uniqueSku } from '../support/fixtures.js'
 import { PROBLEM_TYPE_BASE } from '../../src/errors.js'
 import { documentOf, fillPath } from './support/document.js'
 
@@ -23,7 +23,7 @@ const document = documentOf(app) as unknown as {
   components: { schemas: Record<string, unknown>, examples: Record<string, { value: Record<string, unknown> }> }
 }
 const admin = await createTestUser(app, 'admin')
-const product = await createProduct(app, admin)
+const product = await createProduct(app, admin, { stock: 1000 })
 
 interface Parameter { in: string, name: string, required?: boolean, schema: { default?: unknown, enum?: unknown[] } }
 interface Operation {

@@ -2,8 +2,7 @@ import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../helper.js'
-
-const PROBLEM_JSON = /^application\/problem\+json/
+import { PROBLEM_JSON } from '../support/fixtures.js'
 
 /** Test-only routes: a closed body schema, and a handler that fails the way a bug would. */
 function testRoutes (app: FastifyInstance) {

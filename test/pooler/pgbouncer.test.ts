@@ -10,7 +10,7 @@ import { buildTestApp, usingPostgres } from '../helper.js'
 import { testDatabaseUrl } from '../support/backends.js'
 import { NEEDS_PGBOUNCER, startPgbouncer, type PgbouncerOptions } from '../support/pgbouncer.js'
 import { createTestUser, type TestUser } from '../support/users.js'
-import { createProduct } from '../routes/v1/products-fixtures.js'
+import { createProduct } from '../support/fixtures.js'
 
 const SKIP = usingPostgres ? NEEDS_PGBOUNCER : 'needs DATABASE_URL: PgBouncer pools connections to a real PostgreSQL'
 

@@ -11,6 +11,7 @@ import { usingPostgres } from '../helper.js'
 import { proxyInFront } from '../support/tcp-proxy.js'
 import { sampleLatency } from '../support/latency-sampler.js'
 import { httpCall, serverEnv, startServer, type HttpResult } from '../support/server-process.js'
+import { pause } from '../support/fixtures.js'
 
 /** Settings of this test's server: a 1 s connect timeout, a 1 s statement timeout (so a 2 s query timeout). */
 const SETTINGS = { DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '1000', DATABASE_BREAKER_COOLDOWN_MS: '2000', DATABASE_BREAKER_THRESHOLD: '5' }
@@ -23,7 +24,6 @@ const FAST_MS = 500
 /** Liveness under faults: generous, a stalled event loop would take seconds. */
 const LIVE_P99_BOUND_MS = 1000
 
-const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
 
 t.test('gray PostgreSQL: bounded answers, 503 + retry-after, a breaker that fails fast and probes, recovery by itself', { skip: usingPostgres ? false : 'needs DATABASE_URL (PGlite is in-process, nothing to cut)' }, async (t) => {

@@ -3,12 +3,11 @@ import t from 'tap'
 import { usingPostgres } from '../helper.js'
 import { proxyInFront } from '../support/tcp-proxy.js'
 import { httpCall, serverEnv, startServer, type HttpResult } from '../support/server-process.js'
+import { pause } from '../support/fixtures.js'
 
 /** "Fast" in docs/api.md's sense: a hung request would run into this and fail the test instead of passing slowly. */
 const FAIL_FAST_MS = 3000
 const RECOVERY_ATTEMPTS = 100
-
-const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const register = async (url: string): Promise<HttpResult> => httpCall(`${url}/v1/auth/register`, {
   method: 'POST',

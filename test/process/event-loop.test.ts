@@ -1,5 +1,6 @@
 import t from 'tap'
 import { httpCall, startServer, type HttpResult } from '../support/server-process.js'
+import { pause } from '../support/fixtures.js'
 
 /** Any real stall trips it; an idle loop on a busy 2-core machine stays far below. */
 const MAX_EVENT_LOOP_DELAY_MS = 25
@@ -7,8 +8,6 @@ const MAX_EVENT_LOOP_DELAY_MS = 25
 const STALL_MS = 5000
 const CLIENT_TIMEOUT_MS = 15_000
 const RECOVERY_ATTEMPTS = 100
-
-const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Real event-loop saturation without a test-only route: SIGSTOP freezes the process (as a long synchronous

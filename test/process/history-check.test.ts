@@ -16,6 +16,7 @@ import { serverEnv, type ServerProcess } from '../support/server-process.js'
 import { startReplicas } from '../support/replicas.js'
 import { checkHistory, type Line } from '../support/history/check.js'
 import { runWorkload, seededRandom, CLIENT_TIMEOUT_MS, type Refresher } from '../support/history/workload.js'
+import { pause } from '../support/fixtures.js'
 
 const OPERATIONS = Number(process.env.HISTORY_OPERATIONS ?? 300)
 const CONCURRENCY = Number(process.env.HISTORY_CONCURRENCY ?? 8)
@@ -23,8 +24,6 @@ const SEED = Number(process.env.HISTORY_SEED ?? Math.floor(Math.random() * 2 ** 
 const PRODUCTS = 4
 const INITIAL_STOCK = 60
 const SKIP = usingPostgres && usingRedis ? false : 'needs DATABASE_URL and REDIS_URL: PostgreSQL and Redis shared by three replicas'
-
-const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 t.test(`history of ${OPERATIONS} operations on three replicas with faults and a SIGKILL: no violation (seed ${SEED})`, { skip: SKIP, timeout: 240_000 + OPERATIONS * 100 }, async (t) => {
   const setupStarted = Date.now()

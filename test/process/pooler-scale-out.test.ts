@@ -14,7 +14,7 @@ import { buildTestApp, usingPostgres } from '../helper.js'
 import { testDatabaseUrl } from '../support/backends.js'
 import { NEEDS_PGBOUNCER, startPgbouncer } from '../support/pgbouncer.js'
 import { createTestUser, type TestUser } from '../support/users.js'
-import { createProduct } from '../routes/v1/products-fixtures.js'
+import { createProduct } from '../support/fixtures.js'
 import { httpCall, serverEnv, startServer, type HttpResult, type ServerProcess } from '../support/server-process.js'
 
 const REPLICAS = 6

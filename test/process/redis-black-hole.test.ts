@@ -9,13 +9,12 @@ import t from 'tap'
 import { usingRedis } from '../helper.js'
 import { proxyInFront } from '../support/tcp-proxy.js'
 import { httpCall, serverEnv, startServer } from '../support/server-process.js'
+import { pause } from '../support/fixtures.js'
 
 /** Every request must answer within this, even before the silence is detected (three 500 ms command timeouts). */
 const REQUEST_BOUND_MS = 3000
 /** Readiness must report the outage, and then the recovery, within this. */
 const DETECTION_BOUND_MS = 10_000
-
-const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function median (values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)

@@ -8,12 +8,11 @@ import t from 'tap'
 import { usingRedis } from '../helper.js'
 import { proxyInFront, type Fault } from '../support/tcp-proxy.js'
 import { httpCall, serverEnv, startServer } from '../support/server-process.js'
+import { pause } from '../support/fixtures.js'
 
 /** A few 500 ms command timeouts at most (cache read, fill, rate-limit counter), with room for a loaded machine. */
 const REQUEST_BOUND_MS = 5000
 const RECOVERY_BOUND_MS = 15_000
-
-const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 t.test('gray Redis: reads answer 200 within the bound under latency, resets and a byte limit; recovery by itself', { skip: usingRedis ? false : 'needs REDIS_URL (the in-memory cache cannot go silent)' }, async (t) => {
   const env = await serverEnv(t)

@@ -3,12 +3,11 @@ import { usingRedis } from '../helper.js'
 import { proxyInFront } from '../support/tcp-proxy.js'
 import { httpCall, serverEnv, startServer, type HttpResult } from '../support/server-process.js'
 import { remainingOf } from '../support/rate-limit-fields.js'
+import { pause } from '../support/fixtures.js'
 
 const RATE_LIMIT_MAX = 3
 const FAIL_FAST_MS = 3000
 const RECOVERY_ATTEMPTS = 100
-
-const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 t.test('redis outage: requests still served, readiness degraded, rate limit skipped, recovery by itself', { skip: usingRedis ? false : 'needs REDIS_URL (the in-memory cache cannot go down)' }, async (t) => {
   const env = await serverEnv(t, { env: { RATE_LIMIT_MAX: String(RATE_LIMIT_MAX) } })

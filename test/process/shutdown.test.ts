@@ -3,13 +3,12 @@ import net from 'node:net'
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { ERROR_LEVEL, httpCall, startServer, type HttpResult } from '../support/server-process.js'
+import { pause } from '../support/fixtures.js'
 
 const CONCURRENT_CLIENTS = 50
 const SLOW_UPLOADS = 5
 /** The window in which readiness is 503 but the listener still serves, as Kubernetes needs it (see server.ts). */
 const DRAIN_DELAY_MS = 2000
-
-const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Resolves once the port refuses connections: the server has stopped taking new ones (close() has begun). */
 async function listenerClosed (port: number): Promise<void> {

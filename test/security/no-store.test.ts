@@ -6,7 +6,7 @@
 import t from 'tap'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildTestApp } from '../helper.js'
-import { createProduct, placeOrder } from './support/app.js'
+import { createProduct, placeOrder } from '../support/fixtures.js'
 import { serverRoutes } from './support/route-table.js'
 import { createTestUser, type TestUser } from '../support/users.js'
 
@@ -101,7 +101,7 @@ async function fixtures (app: FastifyInstance): Promise<Fixtures> {
   const { refreshToken } = login.json<{ refreshToken: string }>()
   const customer = await createTestUser(app)
   const admin = await createTestUser(app, 'admin')
-  const product = await createProduct(app, admin)
+  const product = await createProduct(app, admin, { stock: 1000 })
   const placed = await placeOrder(app, customer, product.id)
   const another = await placeOrder(app, customer, product.id)
   return {
@@ -141,7 +141,7 @@ t.test('a rate-limited auth answer (429 from an earlier hook) carries no-store a
 t.test('public catalog reads keep their caching: an ETag and no no-store', async (t) => {
   const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
-  const product = await createProduct(app, admin)
+  const product = await createProduct(app, admin, { stock: 1000 })
   const read = await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })
   t.equal(read.statusCode, 200)
   t.type(read.headers.etag, 'string')

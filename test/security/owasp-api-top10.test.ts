@@ -8,19 +8,19 @@ import t, { type Test } from 'tap'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { createTestUser } from '../support/users.js'
 import { buildTestApp } from '../helper.js'
-import { createProduct, HASH_TEXT, placeOrder, secretKeysIn } from './support/app.js'
+import { createProduct, placeOrder, PROBLEM_JSON } from '../support/fixtures.js'
+import { HASH_TEXT, secretKeysIn } from './support/app.js'
 import { documentOf, fillPath, operationsOf, toQuery, type Operation } from '../openapi/support/document.js'
 import { sampleValid } from './support/schema-arbitrary.js'
 import { serverRoutes } from './support/route-table.js'
 
-const PROBLEM_JSON = /^application\/problem\+json/
 const MIB = 1024 * 1024
 
 const { app } = await buildTestApp(t)
 const admin = await createTestUser(app, 'admin')
 const alice = await createTestUser(app, 'customer')
 const bob = await createTestUser(app, 'customer')
-const product = await createProduct(app, admin)
+const product = await createProduct(app, admin, { stock: 1000 })
 const operations = operationsOf(documentOf(app))
 
 /** Every JSON body this suite saw, checked for leaked secrets at the end. */
@@ -262,7 +262,7 @@ t.test('API6 unrestricted access to sensitive business flows: orders per user pe
   const buyer = await createTestUser(limited, 'customer')
   const other = await createTestUser(limited, 'customer')
   const seller = await createTestUser(limited, 'admin')
-  const item = await createProduct(limited, seller)
+  const item = await createProduct(limited, seller, { stock: 1000 })
   const statuses: number[] = []
   for (let i = 0; i < 4; i++) statuses.push((await placeOrder(limited, buyer, item.id)).statusCode)
   t.same(statuses, [201, 201, 201, 429])

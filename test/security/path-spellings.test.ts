@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import type { AddressInfo } from 'node:net'
 import { buildTestApp } from '../helper.js'
 import { createTestUser } from '../support/users.js'
-import { createProduct } from '../routes/v1/products-fixtures.js'
+import { createProduct } from '../support/fixtures.js'
 import { rawRequest } from '../support/raw-http.js'
 
 const LIMIT = 3

@@ -5,9 +5,11 @@
  * - REDIS_URL set: one key prefix per test process, its keys deleted at the end.
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import tap, { type Test } from 'tap'
@@ -63,13 +65,29 @@ async function pgliteTemplate (): Promise<string> {
   }
 }
 
+const execFileAsync = promisify(execFile)
+
+/**
+ * Copies the template: the system's `cp` takes ~0.3 s for its thousand files where Node's recursive fs.cp takes
+ * ~1.5 s, which was most of a test app's boot; fs.cp stays as the fallback where no `cp` exists.
+ */
+async function copyTree (from: string, to: string): Promise<void> {
+  try {
+    await execFileAsync('cp', ['-R', from, to])
+  } catch {
+    await rm(to, { recursive: true, force: true })
+    await cp(from, to, { recursive: true })
+  }
+}
+
 /** A throwaway, migrated PGlite data dir; removed when the test ends. */
 export async function testPgliteDir (t: Test): Promise<string> {
   const template = await pgliteTemplate()
   await mkdir(tmpdir(), { recursive: true })
-  const dir = await mkdtemp(join(tmpdir(), 'shop-pglite-'))
-  await cp(template, dir, { recursive: true })
-  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const parent = await mkdtemp(join(tmpdir(), 'shop-pglite-'))
+  const dir = join(parent, 'data')
+  await copyTree(template, dir)
+  t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
   return dir
 }
 

@@ -12,7 +12,7 @@ t.teardown(async () => { await tracing.shutdown() })
 
 const { buildTestApp, usingPostgres, usingRedis } = await import('../helper.js')
 const { createTestUser } = await import('../support/users.js')
-const { createProduct } = await import('../routes/v1/products-fixtures.js')
+const { createProduct } = await import('../support/fixtures.js')
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`

@@ -4,14 +4,9 @@ import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../../helper.js'
 import { MAX_FAILED_LOGINS } from '../../../src/auth/login-throttle.js'
 import { parseFieldItems } from '../../support/rate-limit-fields.js'
+import { uniqueEmail } from '../../support/fixtures.js'
 
 const PASSWORD = 'correct horse battery staple'
-
-let counter = 0
-function uniqueEmail (): string {
-  counter++
-  return `limits-${process.pid}-${counter}-${Date.now()}@example.test`
-}
 
 async function register (app: FastifyInstance, email: string) {
   const response = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Limits' } })
@@ -50,7 +45,7 @@ t.test('the stricter auth limit does not apply to other /v1 routes', async (t) =
 
 t.test(`after ${MAX_FAILED_LOGINS} failed logins the account answers 429 from that client, even to the right password`, async (t) => {
   const { app } = await buildTestApp(t)
-  const email = uniqueEmail()
+  const email = uniqueEmail('limits')
   await register(app, email)
   for (let i = 0; i < MAX_FAILED_LOGINS; i++) t.equal((await signIn(app, email, `wrong-${i}-password`)).statusCode, 401)
   const blocked = await signIn(app, email, PASSWORD)
@@ -58,21 +53,21 @@ t.test(`after ${MAX_FAILED_LOGINS} failed logins the account answers 429 from th
   t.ok(Number(blocked.headers['retry-after']) > 0)
   t.match(blocked.headers['content-type'], /^application\/problem\+json/)
   t.equal((await signIn(app, email, PASSWORD, '10.0.0.7')).statusCode, 200, 'the owner elsewhere is not locked out')
-  const other = uniqueEmail()
+  const other = uniqueEmail('limits')
   await register(app, other)
   t.equal((await signIn(app, other, PASSWORD)).statusCode, 200, 'other accounts from the same client still sign in')
 })
 
 t.test('failed logins for an unknown email are limited the same way', async (t) => {
   const { app } = await buildTestApp(t)
-  const email = uniqueEmail()
+  const email = uniqueEmail('limits')
   for (let i = 0; i < MAX_FAILED_LOGINS; i++) t.equal((await signIn(app, email, 'whatever-password')).statusCode, 401)
   t.equal((await signIn(app, email, 'whatever-password')).statusCode, 429)
 })
 
 t.test('a successful login clears the failed-login count', async (t) => {
   const { app } = await buildTestApp(t)
-  const email = uniqueEmail()
+  const email = uniqueEmail('limits')
   await register(app, email)
   for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++) await signIn(app, email, 'wrong-password')
   t.equal((await signIn(app, email, PASSWORD)).statusCode, 200)
@@ -89,7 +84,7 @@ function tally (statuses: number[]): Record<number, number> {
 
 t.test(`a burst of 20 concurrent wrong passwords gets at most ${MAX_FAILED_LOGINS} checks; the rest answer 429, and so does the right password after`, async (t) => {
   const { app } = await buildTestApp(t)
-  const email = uniqueEmail()
+  const email = uniqueEmail('limits')
   await register(app, email)
   const burst = await Promise.all(Array.from({ length: 20 }, async (_, i) => signIn(app, email, `wrong-${i}-password`)))
   const counts = tally(burst.map((response) => response.statusCode))
@@ -105,7 +100,7 @@ t.test(`a burst of 20 concurrent wrong passwords gets at most ${MAX_FAILED_LOGIN
 t.test('9 wrong passwords and the right one at once: the right one succeeds only if it was admitted, and never more than the limit are checked', async (t) => {
   const { app } = await buildTestApp(t)
   for (const rightAt of [0, 9, 4]) {
-    const email = uniqueEmail()
+    const email = uniqueEmail('limits')
     await register(app, email)
     const passwords = Array.from({ length: 10 }, (_, i) => i === rightAt ? PASSWORD : `wrong-${i}-password`)
     const statuses = (await Promise.all(passwords.map(async (password) => signIn(app, email, password)))).map((r) => r.statusCode)
@@ -118,7 +113,7 @@ t.test('9 wrong passwords and the right one at once: the right one succeeds only
 
 t.test(`currentPassword of a password change shares the lock: ${MAX_FAILED_LOGINS} wrong answers, then 429 even to the right one`, async (t) => {
   const { app } = await buildTestApp(t)
-  const email = uniqueEmail()
+  const email = uniqueEmail('limits')
   await register(app, email)
   const login = await signIn(app, email, PASSWORD)
   const headers = { authorization: `Bearer ${String(login.json().accessToken)}` }
@@ -137,7 +132,7 @@ t.test(`currentPassword of a password change shares the lock: ${MAX_FAILED_LOGIN
 
 t.test(`a burst of 20 concurrent wrong currentPasswords gets at most ${MAX_FAILED_LOGINS} checks`, async (t) => {
   const { app } = await buildTestApp(t)
-  const email = uniqueEmail()
+  const email = uniqueEmail('limits')
   await register(app, email)
   const login = await signIn(app, email, PASSWORD)
   const headers = { authorization: `Bearer ${String(login.json().accessToken)}` }
@@ -152,7 +147,7 @@ t.test(`a burst of 20 concurrent wrong currentPasswords gets at most ${MAX_FAILE
 
 t.test('a right currentPassword clears the count, like a sign-in', async (t) => {
   const { app } = await buildTestApp(t)
-  const email = uniqueEmail()
+  const email = uniqueEmail('limits')
   await register(app, email)
   const login = await signIn(app, email, PASSWORD)
   const headers = { authorization: `Bearer ${String(login.json().accessToken)}` }

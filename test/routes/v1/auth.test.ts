@@ -1,16 +1,11 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../../helper.js'
+import { uniqueEmail } from '../../support/fixtures.js'
 
 const PASSWORD = 'correct horse battery staple'
 
-let counter = 0
-function uniqueEmail (): string {
-  counter++
-  return `ada-${process.pid}-${counter}-${Date.now()}@example.test`
-}
-
-async function register (app: FastifyInstance, email = uniqueEmail(), password = PASSWORD) {
+async function register (app: FastifyInstance, email = uniqueEmail('ada'), password = PASSWORD) {
   const response = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password, name: 'Ada' } })
   return { response, email, password }
 }
@@ -31,7 +26,7 @@ async function refresh (app: FastifyInstance, refreshToken: string) {
 
 t.test('register answers 201 with the user, a customer, email lower-cased', async (t) => {
   const { app } = await buildTestApp(t)
-  const email = uniqueEmail().replace('ada', 'Ada.MIXED')
+  const email = uniqueEmail('ada').replace('ada', 'Ada.MIXED')
   const { response } = await register(app, email)
   t.equal(response.statusCode, 201)
   const body = response.json()
@@ -56,11 +51,11 @@ t.test('register rejects invalid input with 400 and field errors', async (t) => 
   const { app } = await buildTestApp(t)
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['bad email', { email: 'not-an-email', password: PASSWORD, name: 'Ada' }, '/body/email'],
-    ['short password', { email: uniqueEmail(), password: 'short', name: 'Ada' }, '/body/password'],
-    ['long password', { email: uniqueEmail(), password: 'x'.repeat(129), name: 'Ada' }, '/body/password'],
-    ['empty name', { email: uniqueEmail(), password: PASSWORD, name: '' }, '/body/name'],
-    ['long name', { email: uniqueEmail(), password: PASSWORD, name: 'n'.repeat(101) }, '/body/name'],
-    ['missing name', { email: uniqueEmail(), password: PASSWORD }, '/body/name'],
+    ['short password', { email: uniqueEmail('ada'), password: 'short', name: 'Ada' }, '/body/password'],
+    ['long password', { email: uniqueEmail('ada'), password: 'x'.repeat(129), name: 'Ada' }, '/body/password'],
+    ['empty name', { email: uniqueEmail('ada'), password: PASSWORD, name: '' }, '/body/name'],
+    ['long name', { email: uniqueEmail('ada'), password: PASSWORD, name: 'n'.repeat(101) }, '/body/name'],
+    ['missing name', { email: uniqueEmail('ada'), password: PASSWORD }, '/body/name'],
     ['email over 254 chars', { email: `${'a'.repeat(250)}@example.test`, password: PASSWORD, name: 'Ada' }, '/body/email']
   ]
   for (const [label, payload, field] of cases) {
@@ -73,7 +68,7 @@ t.test('register rejects invalid input with 400 and field errors', async (t) => 
 t.test('register with role or an unknown field answers 400 and creates nothing', async (t) => {
   const { app } = await buildTestApp(t)
   for (const extra of [{ role: 'admin' }, { isAdmin: true }]) {
-    const email = uniqueEmail()
+    const email = uniqueEmail('ada')
     const response = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Mallory', ...extra } })
     t.equal(response.statusCode, 400)
     t.equal(response.json().errors?.[0]?.field, `/body/${Object.keys(extra)[0] ?? ''}`)
@@ -101,7 +96,7 @@ t.test('login failure is the same 401 for a wrong password and an unknown email'
   const { app } = await buildTestApp(t)
   const { email } = await register(app)
   const wrongPassword = await signIn(app, email, 'wrong password!')
-  const unknownEmail = await signIn(app, uniqueEmail(), 'wrong password!')
+  const unknownEmail = await signIn(app, uniqueEmail('ada'), 'wrong password!')
   for (const response of [wrongPassword, unknownEmail]) {
     t.equal(response.statusCode, 401)
     t.equal(response.headers['www-authenticate'], 'Bearer')
@@ -112,7 +107,7 @@ t.test('login failure is the same 401 for a wrong password and an unknown email'
 
 t.test('login rejects invalid input with 400', async (t) => {
   const { app } = await buildTestApp(t)
-  for (const payload of [{}, { email: 'x', password: PASSWORD }, { email: uniqueEmail() }, { email: uniqueEmail(), password: PASSWORD, extra: 1 }]) {
+  for (const payload of [{}, { email: 'x', password: PASSWORD }, { email: uniqueEmail('ada') }, { email: uniqueEmail('ada'), password: PASSWORD, extra: 1 }]) {
     const response = await app.inject({ method: 'POST', url: '/v1/auth/login', payload })
     t.equal(response.statusCode, 400, JSON.stringify(payload))
   }

@@ -7,9 +7,8 @@ import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildTestApp } from '../../helper.js'
 import { createTestUser, type TestUser } from '../../support/users.js'
-import { createProduct, type ProductBody } from './products-fixtures.js'
+import { createProduct, PROBLEM_JSON, type ProductBody } from '../../support/fixtures.js'
 
-const PROBLEM_JSON = /^application\/problem\+json/
 const CAPS = { ORDER_MAX_UNITS_PER_LINE: '5', ORDER_MAX_LINES: '3', ORDER_MAX_UNITS: '12', CUSTOMER_MAX_OPEN_UNITS: '20' }
 
 type Line = { productId: string, quantity: number }

@@ -2,7 +2,7 @@ import t from 'tap'
 import { buildTestApp } from '../../helper.js'
 import type { FastifyInstance } from 'fastify'
 import { createTestUser, type TestUser } from '../../support/users.js'
-import { createProduct, type ProductBody } from './products-fixtures.js'
+import { createProduct, type ProductBody } from '../../support/fixtures.js'
 
 function place (app: FastifyInstance, user: TestUser, key: string, items: Array<{ productId: string, quantity: number }>) {
   return app.inject({ method: 'POST', url: '/v1/orders', headers: { ...user.headers, 'idempotency-key': key }, payload: { items } })

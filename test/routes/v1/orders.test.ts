@@ -3,9 +3,7 @@ import t from 'tap'
 import { buildTestApp } from '../../helper.js'
 import type { FastifyInstance } from 'fastify'
 import { createTestUser, type TestUser } from '../../support/users.js'
-import { createProduct, type ProductBody } from './products-fixtures.js'
-
-const PROBLEM_JSON = /^application\/problem\+json/
+import { createProduct, PROBLEM_JSON, type ProductBody } from '../../support/fixtures.js'
 
 interface OrderBody {
   id: string

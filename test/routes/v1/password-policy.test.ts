@@ -6,6 +6,7 @@ import t, { type Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildTestApp } from '../../helper.js'
 import { hashPassword } from '../../../src/auth/passwords.js'
+import { uniqueEmail } from '../../support/fixtures.js'
 
 const PASSWORD = 'correct horse battery staple'
 const ZWSP = '\u200B'
@@ -37,14 +38,8 @@ const ACCEPTED = [
   'a b c d e' // spaces inside count: nine characters
 ]
 
-let counter = 0
-function uniqueEmail (): string {
-  counter++
-  return `policy-${process.pid}-${counter}-${Date.now()}@example.test`
-}
-
 async function register (app: FastifyInstance, password: string): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: uniqueEmail(), password, name: 'Policy' } })
+  return app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: uniqueEmail('policy'), password, name: 'Policy' } })
 }
 
 function assertWeak (t: Test, response: LightMyRequestResponse, rule: string, label: string): void {
@@ -61,7 +56,7 @@ const { app } = await buildTestApp(t)
 
 t.test('sign-up refuses each weak password with 400 weak-password naming the rule, and creates no account', async (t) => {
   for (const [label, password, rule] of REFUSED) {
-    const email = uniqueEmail()
+    const email = uniqueEmail('policy')
     assertWeak(t, await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password, name: 'Weak' } }), rule, label)
     const { rows } = await app.db.query('SELECT 1 FROM users WHERE email = $1', [email])
     t.equal(rows.length, 0, `${label}: no account`)
@@ -69,17 +64,17 @@ t.test('sign-up refuses each weak password with 400 weak-password naming the rul
 })
 
 t.test('sign-up accepts long, unusual or non-Latin passwords, and each signs in as typed', async (t) => {
-  for (const password of ACCEPTED) {
-    const email = uniqueEmail()
+  for (const [index, password] of ACCEPTED.entries()) {
+    const email = uniqueEmail('policy')
     const response = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password, name: 'Strong' } })
     t.equal(response.statusCode, 201, JSON.stringify(password))
-    const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password }, remoteAddress: `10.3.0.${counter % 250}` })
+    const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password }, remoteAddress: `10.3.0.${index % 250}` })
     t.equal(login.statusCode, 200, JSON.stringify(password))
   }
 })
 
 t.test('password change refuses each weak new password with 400, before currentPassword is checked, and keeps the old one', async (t) => {
-  const email = uniqueEmail()
+  const email = uniqueEmail('policy')
   t.equal((await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Changer' } })).statusCode, 201)
   const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
   const headers = { authorization: `Bearer ${String(login.json().accessToken)}` }
@@ -94,7 +89,7 @@ t.test('password change refuses each weak new password with 400, before currentP
 })
 
 t.test('sign-in does not apply the policy: an account made before it still signs in with its weak password', async (t) => {
-  const email = uniqueEmail()
+  const email = uniqueEmail('policy')
   await app.db.query('INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4)', [email, 'Old', 'customer', await hashPassword('12345678')])
   t.equal((await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: '12345678' } })).statusCode, 200)
 })

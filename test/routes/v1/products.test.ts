@@ -3,9 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { buildTestApp } from '../../helper.js'
 import { createTestUser } from '../../support/users.js'
-import { createProduct, uniqueSku, type ProductBody } from './products-fixtures.js'
-
-const PROBLEM_JSON = /^application\/problem\+json/
+import { createProduct, PROBLEM_JSON, type ProductBody, uniqueSku } from '../../support/fixtures.js'
 
 interface ListBody {
   data: ProductBody[]

@@ -2,19 +2,14 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../../helper.js'
 import { createTestUser } from '../../support/users.js'
+import { uniqueEmail } from '../../support/fixtures.js'
 
 const PASSWORD = 'correct horse battery staple'
 const NEW_PASSWORD = 'tr0ub4dor & 3 more words'
 
-let counter = 0
-function uniqueEmail (): string {
-  counter++
-  return `grace-${process.pid}-${counter}-${Date.now()}@example.test`
-}
-
 /** A user who signed up through the API, so has a real password, plus a fresh login. */
 async function signedUp (app: FastifyInstance) {
-  const email = uniqueEmail()
+  const email = uniqueEmail('grace')
   await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Grace' } })
   const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
   const tokens = login.json<{ accessToken: string, refreshToken: string, user: { id: string } }>()

@@ -1,0 +1,58 @@
+/**
+ * The small fixtures most test files need, in one place: unique names (tests share one database per process and,
+ * on PostgreSQL, run beside other processes), the problem media type, a pause, products and orders made through the API.
+ */
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { TestUser } from './users.js'
+
+/** Every error answer's Content-Type (RFC 9457); a charset parameter may follow. */
+export const PROBLEM_JSON = /^application\/problem\+json(;|$)/
+
+export async function pause (ms: number): Promise<void> {
+  await sleep(ms)
+}
+
+let emailCounter = 0
+
+/** An address no other test (or test process sharing the PostgreSQL database) has registered. */
+export function uniqueEmail (prefix = 'user'): string {
+  emailCounter++
+  return `${prefix}-${process.pid}-${emailCounter}-${randomBytes(4).toString('hex')}@example.test`
+}
+
+/** A SKU no other test (or test process sharing the PostgreSQL database) uses. */
+export function uniqueSku (prefix = 'T'): string {
+  return `${prefix}-${randomBytes(6).toString('hex').toUpperCase()}`
+}
+
+export interface ProductBody {
+  id: string
+  sku: string
+  name: string
+  description: string
+  priceCents: number
+  stock: number
+  createdAt: string
+  updatedAt: string
+}
+
+/** Creates a product through the API as `admin`; fails the caller loudly if that did not answer 201. */
+export async function createProduct (
+  app: FastifyInstance, admin: TestUser, fields: Partial<Omit<ProductBody, 'id' | 'createdAt' | 'updatedAt'>> = {}
+): Promise<ProductBody> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/products',
+    headers: admin.headers,
+    payload: { sku: uniqueSku(), name: 'Test product', priceCents: 1000, stock: 10, ...fields }
+  })
+  if (response.statusCode !== 201) throw new Error(`product create answered ${response.statusCode}: ${response.body}`)
+  return response.json<ProductBody>()
+}
+
+/** Places an order of one line through the API as `user`. */
+export async function placeOrder (app: FastifyInstance, user: TestUser, productId: string, quantity = 1): Promise<LightMyRequestResponse> {
+  return app.inject({ method: 'POST', url: '/v1/orders', headers: user.headers, payload: { items: [{ productId, quantity }] } })
+}
