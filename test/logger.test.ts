@@ -29,12 +29,12 @@ t.test('a child of a request logger keeps the request binding and adds its own',
   const { logger, lines } = capture('info')
   lazyChildLogger(logger, { requestId: 'req-8' }, {}).child({ step: 'pay' }).info('nested')
   await new Promise((resolve) => setImmediate(resolve))
-  t.match(lines[0], { requestId: 'req-8', step: 'pay', msg: 'nested' })
+  t.has(lines[0], { requestId: 'req-8', step: 'pay', msg: 'nested' })
 })
 
 t.test('per-route logger options still apply (a real child at once)', async (t) => {
   const { logger, lines } = capture('warn')
   lazyChildLogger(logger, { requestId: 'req-9' }, { level: 'debug' }).debug('route at debug')
   await new Promise((resolve) => setImmediate(resolve))
-  t.match(lines[0], { requestId: 'req-9', msg: 'route at debug' })
+  t.has(lines[0], { requestId: 'req-9', msg: 'route at debug' })
 })

@@ -41,19 +41,19 @@ t.test('the migration job applies every migration once, then finds the schema cu
 
   const first = await runMigrate(env)
   t.equal(first.code, 0)
-  t.match(first.lines.at(-1), { level: 'info', msg: 'migrations applied' })
+  t.has(first.lines.at(-1), { level: 'info', msg: 'migrations applied' })
   t.ok((first.lines.at(-1)?.applied ?? []).includes('001.do.init.sql'), 'names the files it applied')
   if (env.DATABASE_URL !== undefined) {
     const second = await runMigrate(env)
     t.equal(second.code, 0)
-    t.match(second.lines.at(-1), { msg: 'schema already current', applied: [] })
+    t.has(second.lines.at(-1), { msg: 'schema already current', applied: [] })
   }
 })
 
 t.test('the migration job fails with exit 1 when the database is unreachable', async (t) => {
   const outcome = await runMigrate({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', DATABASE_CONNECT_TIMEOUT_MS: '500' })
   t.equal(outcome.code, 1)
-  t.match(outcome.lines.at(-1), { level: 'error', msg: 'migration failed' })
+  t.has(outcome.lines.at(-1), { level: 'error', msg: 'migration failed' })
 })
 
 t.test('the migration job fails with exit 1 and names a bad variable', async (t) => {
@@ -71,15 +71,15 @@ t.test('the command reads .env like the server, and its first line names the dat
   await writeFile(join(cwd, '.env'), `PGLITE_DATA_DIR=${dataDir}\n`)
   const embedded = await runMigrate({}, cwd)
   t.equal(embedded.code, 0, embedded.stderr)
-  t.match(embedded.lines[0], { msg: 'migration', database: `embedded PostgreSQL (PGlite) in ${dataDir}`, cache: 'in-process memory' })
-  t.match(embedded.lines.at(-1), { msg: 'migrations applied' })
+  t.has(embedded.lines[0], { msg: 'migration', database: `embedded PostgreSQL (PGlite) in ${dataDir}`, cache: 'in-process memory' })
+  t.has(embedded.lines.at(-1), { msg: 'migrations applied' })
   await t.resolves(access(join(dataDir, 'PG_VERSION')), 'the database of .env was created')
   await t.rejects(access(join(cwd, '.data', 'pglite')), 'the default embedded database was not touched')
 
   // A real environment variable wins over .env; the URL's password never reaches the output.
   const unreachable = await runMigrate({ DATABASE_URL: 'postgres://shop:hunter2-secret@127.0.0.1:1/shop', DATABASE_CONNECT_TIMEOUT_MS: '300' }, cwd)
   t.equal(unreachable.code, 1)
-  t.match(unreachable.lines[0], { database: 'PostgreSQL at postgres://shop:***@127.0.0.1:1/shop' })
+  t.has(unreachable.lines[0], { database: 'PostgreSQL at postgres://shop:***@127.0.0.1:1/shop' })
   t.notMatch(unreachable.stdout + unreachable.stderr, /hunter2/)
 })
 

@@ -10,7 +10,7 @@ import t from 'tap'
 import { usingPostgres } from '../helper.js'
 import { proxyInFront } from '../support/tcp-proxy.js'
 import { sampleLatency } from '../support/latency-sampler.js'
-import { httpCall, serverEnv, startServer, type HttpResult } from '../support/server-process.js'
+import { httpCall, metricOf, serverEnv, startServer, type HttpResult } from '../support/server-process.js'
 import { pause } from '../support/fixtures.js'
 
 /** Settings of this test's server: a 1 s connect timeout, a 1 s statement timeout (so a 2 s query timeout). */
@@ -41,10 +41,7 @@ t.test('gray PostgreSQL: bounded answers, 503 + retry-after, a breaker that fail
     const answer = await httpCall(`${server.url}/health/ready`, { timeoutMs: REQUEST_BOUND_MS })
     return { code: answer.status, body: JSON.parse(answer.body) as { status: string, checks: { database: { status: string, circuit: string } } } }
   }
-  const metric = async (series: string) => {
-    const text = (await httpCall(`${server.url}/metrics`)).body
-    return Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
-  }
+  const metric = async (series: string) => metricOf(server, series)
   const statuses = (outcomes: Array<{ response: HttpResult | Error }>) => outcomes.map(({ response }) => response instanceof Error ? response.message : response.status)
   const waitReady = async (label: string) => {
     const started = Date.now()

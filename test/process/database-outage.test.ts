@@ -36,7 +36,7 @@ t.test('database outage: 503 problem fast, readiness fails, liveness holds, reco
 
   const ready = await httpCall(`${server.url}/health/ready`, { timeoutMs: FAIL_FAST_MS })
   t.equal(ready.status, 503)
-  t.match(JSON.parse(ready.body), { status: 'fail', checks: { database: { status: 'down' } } })
+  t.has(JSON.parse(ready.body), { status: 'fail', checks: { database: { status: 'down' } } })
   t.equal((await httpCall(`${server.url}/health/live`, { timeoutMs: FAIL_FAST_MS })).status, 200, 'liveness holds: a restart would not bring the database back')
 
   proxy.restore()

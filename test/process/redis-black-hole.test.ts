@@ -8,7 +8,7 @@
 import t from 'tap'
 import { usingRedis } from '../helper.js'
 import { proxyInFront } from '../support/tcp-proxy.js'
-import { httpCall, serverEnv, startServer } from '../support/server-process.js'
+import { bootstrapAdmin, createProductOverHttp, httpCall, metricOf, serverEnv, startServer } from '../support/server-process.js'
 import { pause } from '../support/fixtures.js'
 
 /** Every request must answer within this, even before the silence is detected (three 500 ms command timeouts). */
@@ -24,28 +24,16 @@ function median (values: number[]): number {
 t.test('black-holed Redis: reads stay fast once detected, readiness degraded, metrics say so, recovery by itself', { skip: usingRedis ? false : 'needs REDIS_URL (the in-memory cache cannot go silent)' }, async (t) => {
   const env = await serverEnv(t)
   const { proxy, url: viaProxy } = await proxyInFront(t, env.REDIS_URL ?? '', 6379)
-  const admin = { email: `black-hole-admin-${process.pid}@example.test`, password: 'admin password for this test' }
-  const server = await startServer(t, { baseEnv: { ...env, REDIS_URL: viaProxy, ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } })
-  const json = { 'content-type': 'application/json' }
-  const login = await httpCall(`${server.url}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(admin) })
-  const { accessToken } = JSON.parse(login.body) as { accessToken: string }
-  const created = await httpCall(`${server.url}/v1/products`, {
-    method: 'POST',
-    headers: { ...json, authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({ sku: `BH-${process.pid}`, name: 'Black hole mug', priceCents: 1200, stock: 5 })
-  })
-  t.equal(created.status, 201)
-  const { id } = JSON.parse(created.body) as { id: string }
+  const admin = bootstrapAdmin('black-hole')
+  const server = await startServer(t, { baseEnv: { ...env, REDIS_URL: viaProxy, ...admin.env } })
+  const id = await createProductOverHttp(server, admin.credentials, { sku: `BH-${process.pid}`, name: 'Black hole mug', priceCents: 1200, stock: 5 })
   const read = async () => {
     const started = Date.now()
     const response = await httpCall(`${server.url}/v1/products/${id}`, { timeoutMs: REQUEST_BOUND_MS })
     return { status: response.status, ms: Date.now() - started }
   }
   const readiness = async () => JSON.parse((await httpCall(`${server.url}/health/ready`, { timeoutMs: REQUEST_BOUND_MS })).body) as { status: string }
-  const metric = async (name: string) => {
-    const text = (await httpCall(`${server.url}/metrics`)).body
-    return Number(new RegExp(`^${name}\\{backend="redis"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
-  }
+  const metric = async (name: string) => metricOf(server, `${name}{backend="redis"}`)
 
   t.equal((await read()).status, 200)
   t.equal(await metric('cache_connected'), 1)

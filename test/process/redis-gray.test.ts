@@ -7,7 +7,7 @@
 import t from 'tap'
 import { usingRedis } from '../helper.js'
 import { proxyInFront, type Fault } from '../support/tcp-proxy.js'
-import { httpCall, serverEnv, startServer } from '../support/server-process.js'
+import { bootstrapAdmin, createProductOverHttp, httpCall, serverEnv, startServer } from '../support/server-process.js'
 import { pause } from '../support/fixtures.js'
 
 /** A few 500 ms command timeouts at most (cache read, fill, rate-limit counter), with room for a loaded machine. */
@@ -17,17 +17,9 @@ const RECOVERY_BOUND_MS = 15_000
 t.test('gray Redis: reads answer 200 within the bound under latency, resets and a byte limit; recovery by itself', { skip: usingRedis ? false : 'needs REDIS_URL (the in-memory cache cannot go silent)' }, async (t) => {
   const env = await serverEnv(t)
   const { proxy, url: viaProxy } = await proxyInFront(t, env.REDIS_URL ?? '', 6379)
-  const admin = { email: `redis-gray-admin-${process.pid}@example.test`, password: 'admin password for this test' }
-  const server = await startServer(t, { baseEnv: { ...env, REDIS_URL: viaProxy, RATE_LIMIT_MAX: '100000', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } })
-  const json = { 'content-type': 'application/json' }
-  const login = await httpCall(`${server.url}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(admin) })
-  const { accessToken } = JSON.parse(login.body) as { accessToken: string }
-  const created = await httpCall(`${server.url}/v1/products`, {
-    method: 'POST',
-    headers: { ...json, authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({ sku: `RG-${process.pid}`, name: 'Gray mug', priceCents: 900, stock: 3 })
-  })
-  const { id } = JSON.parse(created.body) as { id: string }
+  const admin = bootstrapAdmin('redis-gray')
+  const server = await startServer(t, { baseEnv: { ...env, REDIS_URL: viaProxy, RATE_LIMIT_MAX: '100000', ...admin.env } })
+  const id = await createProductOverHttp(server, admin.credentials, { sku: `RG-${process.pid}`, name: 'Gray mug', priceCents: 900, stock: 3 })
   const readiness = async () => JSON.parse((await httpCall(`${server.url}/health/ready`, { timeoutMs: REQUEST_BOUND_MS })).body) as { status: string }
 
   const faults: Fault[] = [{ kind: 'latency', ms: 100, jitterMs: 800 }, { kind: 'reset-mid-response' }, { kind: 'byte-limit', bytes: 2048 }]

@@ -26,7 +26,7 @@ t.test('redis outage: requests still served, readiness degraded, rate limit skip
   t.same(during, during.map(() => 200), 'every request is served (cache bypassed): no 429 (limit skipped), no 500, no hang')
   const ready = await httpCall(`${server.url}/health/ready`, { timeoutMs: FAIL_FAST_MS })
   t.equal(ready.status, 200, 'a cache outage does not take the replica out of the load balancer')
-  t.match(JSON.parse(ready.body), { status: 'degraded', checks: { cache: { status: 'down', kind: 'redis' }, database: { status: 'up' } } })
+  t.has(JSON.parse(ready.body), { status: 'degraded', checks: { cache: { status: 'down', kind: 'redis' }, database: { status: 'up' } } })
 
   proxy.restore()
   let status: string | undefined

@@ -138,3 +138,33 @@ export async function startServer (t: Test, options: StartOptions = {}): Promise
 
 /** pino's numeric levels: 50 is error, 60 fatal. */
 export const ERROR_LEVEL = 50
+
+export interface Credentials { email: string, password: string }
+
+/** An admin the server creates at boot from ADMIN_EMAIL / ADMIN_PASSWORD, for process tests that write over HTTP. */
+export function bootstrapAdmin (label: string): { credentials: Credentials, env: Record<string, string> } {
+  const credentials = { email: `${label}-admin-${process.pid}@example.test`, password: 'admin password for this test' }
+  return { credentials, env: { ADMIN_EMAIL: credentials.email, ADMIN_PASSWORD: credentials.password } }
+}
+
+/** Signs in as `admin` and creates a product over HTTP; fails loudly unless both answered as they should. */
+export async function createProductOverHttp (
+  server: ServerProcess, admin: Credentials, product: { sku: string, name: string, priceCents: number, stock: number }
+): Promise<string> {
+  const json = { 'content-type': 'application/json' }
+  const login = await httpCall(`${server.url}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(admin) })
+  if (login.status !== 200) throw new Error(`admin login answered ${login.status}: ${login.body}`)
+  const { accessToken } = JSON.parse(login.body) as { accessToken: string }
+  const created = await httpCall(`${server.url}/v1/products`, {
+    method: 'POST', headers: { ...json, authorization: `Bearer ${accessToken}` }, body: JSON.stringify(product)
+  })
+  if (created.status !== 201) throw new Error(`product create answered ${created.status}: ${created.body}`)
+  return (JSON.parse(created.body) as { id: string }).id
+}
+
+/** One series of the server's /metrics, e.g. `cache_connected{backend="redis"}`; NaN when it is absent. */
+export async function metricOf (server: ServerProcess, series: string): Promise<number> {
+  const text = (await httpCall(`${server.url}/metrics`)).body
+  const escaped = series.replace(/[{}]/g, '\\$&')
+  return Number(new RegExp(`^${escaped} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+}
