@@ -14,6 +14,10 @@ const { buildTestApp, usingPostgres, usingRedis } = await import('../helper.js')
 const { createTestUser } = await import('../support/users.js')
 const { createProduct } = await import('../support/fixtures.js')
 
+// One app for the file: spans are picked by trace id (or the exporter reset before a test), log lines by request id.
+const built = await buildTestApp(t, { captureLogs: true })
+const { app } = built
+
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`
 
@@ -32,8 +36,6 @@ function queryText (span: ReadableSpan): string {
 }
 
 t.test('an order placement is one trace: route → transaction → statements, then the cache invalidation', async (t) => {
-  const built = await buildTestApp(t, { captureLogs: true })
-  const { app } = built
   const admin = await createTestUser(app, 'admin')
   const customer = await createTestUser(app, 'customer')
   const product = await createProduct(app, admin, { stock: 5 })
@@ -86,7 +88,6 @@ t.test('an order placement is one trace: route → transaction → statements, t
 })
 
 t.test("concurrent requests' Redis commands stay in their own traces", { skip: usingRedis ? false : 'needs REDIS_URL: the in-process cache makes no Redis commands' }, async (t) => {
-  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const product = await createProduct(app, admin)
   exporter.reset()
@@ -107,7 +108,6 @@ t.test("concurrent requests' Redis commands stay in their own traces", { skip: u
 })
 
 t.test('probes and scrapes are not traced', async (t) => {
-  const { app } = await buildTestApp(t)
   exporter.reset()
   for (const url of ['/health/live', '/health/ready', '/metrics', '/health/live?verbose=1']) {
     const response = await app.inject({ method: 'GET', url, headers: { traceparent: TRACEPARENT } })
@@ -119,11 +119,9 @@ t.test('probes and scrapes are not traced', async (t) => {
 })
 
 t.test('a problem answer names its trace next to the request id', async (t) => {
-  const built = await buildTestApp(t, { captureLogs: true })
-  const { app } = built
   const withParent = await app.inject({ method: 'GET', url: '/v1/products/not-a-uuid', headers: { traceparent: TRACEPARENT } })
   t.equal(withParent.statusCode, 400)
-  t.match(withParent.json(), { requestId: withParent.headers['x-request-id'], traceId: TRACE_ID })
+  t.hasStrict(withParent.json(), { requestId: withParent.headers['x-request-id'], traceId: TRACE_ID })
   const rejected = built.logs.find((line) => line.requestId === withParent.headers['x-request-id'] && line.msg === 'request rejected')
   t.equal(rejected?.traceId, TRACE_ID, 'the error handler\'s line too')
 
