@@ -122,10 +122,12 @@ t.test('two apps in one process keep separate figures', async (t) => {
 
 t.test('scrapes are never rate limited', async (t) => {
   const statuses = []
-  for (let i = 0; i < 3; i++) statuses.push((await limited.inject({ method: 'GET', url: '/metrics' })).statusCode)
+  for (let i = 0; i < 3; i++) statuses.push((await limited.inject({ method: 'GET', url: '/metrics', remoteAddress: '203.0.113.61' })).statusCode)
   t.same(statuses, [200, 200, 200])
-  t.equal((await limited.inject({ method: 'GET', url: '/v1/products?limit=1' })).statusCode, 200, 'control: the limit of 1 is still unspent')
-  t.equal((await limited.inject({ method: 'GET', url: '/v1/products?limit=1' })).statusCode, 429, 'control: the limit is real')
+  // A client address of its own: with Redis, the counters are shared by every app of this process.
+  const control = { method: 'GET', url: '/v1/products?limit=1', remoteAddress: '203.0.113.61' } as const
+  t.equal((await limited.inject(control)).statusCode, 200, 'control: the limit of 1 is still unspent')
+  t.equal((await limited.inject(control)).statusCode, 429, 'control: the limit is real')
 })
 
 t.test('METRICS_PORT serves /metrics on its own port only, and closes it with the app', async (t) => {
