@@ -31,8 +31,15 @@ const SKIP = usingPostgres
 
 interface Answer { status: number, body: string, replayed: string | null }
 
-async function listen (app: FastifyInstance): Promise<string> {
-  return app.listen({ port: 0, host: '127.0.0.1' })
+let served: Promise<{ app: FastifyInstance, base: string }> | undefined
+
+/** One listening app for the file, built on first use (so the embedded run, which skips every test, builds none). */
+async function server (): Promise<{ app: FastifyInstance, base: string }> {
+  served ??= (async () => {
+    const { app } = await buildTestApp(t, CONTENTION_ENV)
+    return { app, base: await app.listen({ port: 0, host: '127.0.0.1' }) }
+  })()
+  return served
 }
 
 async function postOrder (base: string, user: TestUser, items: Array<{ productId: string, quantity: number }>, key?: string): Promise<Answer> {
@@ -56,8 +63,7 @@ async function stockInDb (app: FastifyInstance, id: string): Promise<number | un
 }
 
 t.test('200 concurrent orders for 50 units sell exactly 50', { skip: SKIP }, async (t) => {
-  const { app } = await buildTestApp(t, CONTENTION_ENV)
-  const base = await listen(app)
+  const { app, base } = await server()
   const admin = await createTestUser(app, 'admin')
   const buyers = await Promise.all(Array.from({ length: 10 }, () => createTestUser(app, 'customer')))
   const product = await createProduct(app, admin, { stock: 50 })
@@ -73,12 +79,14 @@ t.test('200 concurrent orders for 50 units sell exactly 50', { skip: SKIP }, asy
   )
   t.same(rows[0], { orders: 50, units: 50 })
   const rejected = answers.find((answer) => answer.status === 409)
-  t.match(JSON.parse(rejected?.body ?? '{}'), { type: /insufficient-stock$/, shortages: [{ productId: product.id, requested: 1, available: 0 }] })
+  const problem = JSON.parse(rejected?.body ?? '{}') as { type?: string, shortages?: unknown[] }
+  t.match(problem, { type: /insufficient-stock$/ })
+  t.equal(problem.shortages?.length, 1)
+  t.hasStrict(problem.shortages?.[0], { productId: product.id, requested: 1, available: 0 })
 })
 
 t.test('orders taking the same two products in opposite order never deadlock', { skip: SKIP }, async (t) => {
-  const { app } = await buildTestApp(t, CONTENTION_ENV)
-  const base = await listen(app)
+  const { app, base } = await server()
   const admin = await createTestUser(app, 'admin')
   const buyer = await createTestUser(app, 'customer')
   const pairs = 60
@@ -96,8 +104,7 @@ t.test('orders taking the same two products in opposite order never deadlock', {
 })
 
 t.test('20 concurrent requests with one Idempotency-Key place one order', { skip: SKIP }, async (t) => {
-  const { app } = await buildTestApp(t, CONTENTION_ENV)
-  const base = await listen(app)
+  const { app, base } = await server()
   const admin = await createTestUser(app, 'admin')
   const buyer = await createTestUser(app, 'customer')
   const product = await createProduct(app, admin, { stock: 100 })
@@ -114,8 +121,7 @@ t.test('20 concurrent requests with one Idempotency-Key place one order', { skip
 })
 
 t.test('concurrent cancellations of one order give the stock back once', { skip: SKIP }, async (t) => {
-  const { app } = await buildTestApp(t, CONTENTION_ENV)
-  const base = await listen(app)
+  const { app, base } = await server()
   const admin = await createTestUser(app, 'admin')
   const buyer = await createTestUser(app, 'customer')
   const product = await createProduct(app, admin, { stock: 10 })

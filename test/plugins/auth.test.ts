@@ -4,6 +4,9 @@ import jwt from 'jsonwebtoken'
 import { buildTestApp, TEST_JWT_SECRET } from '../helper.js'
 import { createTestUser } from '../support/users.js'
 
+// One app for the file; a non-default token lifetime, so the lifetime test can tell the setting was read.
+const { app, config } = await buildTestApp(t, { env: { ACCESS_TOKEN_TTL: '5m' } })
+
 const OTHER_SECRET = 'another-secret-that-is-also-long-enough-98765'
 
 function base64url (value: unknown): string {
@@ -11,7 +14,6 @@ function base64url (value: unknown): string {
 }
 
 t.test('bearer tokens: only an untampered, unexpired token of this issuer and audience is accepted', async (t) => {
-  const { app, config } = await buildTestApp(t)
   const user = await createTestUser(app)
   const { issuer, audience } = config.jwt
   const claims = { sub: user.id, role: 'customer', jti: randomUUID(), sid: user.sessionId }
@@ -53,7 +55,6 @@ t.test('bearer tokens: only an untampered, unexpired token of this issuer and au
 })
 
 t.test('a missing or malformed authorization header answers 401', async (t) => {
-  const { app } = await buildTestApp(t)
   const user = await createTestUser(app)
   for (const authorization of [undefined, 'Bearer', `bearer${user.token}`, `Basic ${Buffer.from('a:b').toString('base64')}`, `Bearer ${user.token} extra`]) {
     const headers = authorization === undefined ? {} : { authorization }
@@ -64,7 +65,6 @@ t.test('a missing or malformed authorization header answers 401', async (t) => {
 })
 
 t.test('an admin token forged by a customer cannot reach admin routes', async (t) => {
-  const { app } = await buildTestApp(t)
   const user = await createTestUser(app)
   const [header = '', payload = '', signature = ''] = user.token.split('.')
   const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>
@@ -74,7 +74,6 @@ t.test('an admin token forged by a customer cannot reach admin routes', async (t
 })
 
 t.test('issued access tokens carry sub, role, jti, iat, exp, iss, aud and the configured lifetime', async (t) => {
-  const { app, config } = await buildTestApp(t, { env: { ACCESS_TOKEN_TTL: '5m' } })
   const user = await createTestUser(app, 'admin')
   const claims = jwt.verify(user.token, TEST_JWT_SECRET, { algorithms: ['HS256'], issuer: config.jwt.issuer, audience: config.jwt.audience }) as jwt.JwtPayload
   t.equal(claims.sub, user.id)
@@ -84,7 +83,6 @@ t.test('issued access tokens carry sub, role, jti, iat, exp, iss, aud and the co
 })
 
 t.test('the OpenAPI document marks protected routes with bearer security and their 401/403', async (t) => {
-  const { app } = await buildTestApp(t)
   const response = await app.inject({ method: 'GET', url: '/docs/json' })
   t.equal(response.statusCode, 200)
   const paths = response.json().paths

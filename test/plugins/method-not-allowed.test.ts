@@ -1,8 +1,11 @@
 import t from 'tap'
 import { buildTestApp } from '../helper.js'
 
+// The default configuration for the first two tests; the last needs CORS on, which is read when the app is built.
+const { app } = await buildTestApp(t)
+const { app: withCors } = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example' } })
+
 t.test('a known path with a method it does not serve is a 405 problem with allow', async (t) => {
-  const { app } = await buildTestApp(t)
   const cases: Array<[string, string, string]> = [
     ['PUT', '/v1/products', 'GET, HEAD, POST'],
     ['PUT', '/v1/products/', 'GET, HEAD, POST'],
@@ -16,12 +19,12 @@ t.test('a known path with a method it does not serve is a 405 problem with allow
     t.equal(response.statusCode, 405, `${method} ${url}`)
     t.equal(response.headers.allow, allow, `${method} ${url}: allow`)
     t.match(response.headers['content-type'], /^application\/problem\+json/)
-    t.match(response.json(), { type: /\/problems\/method-not-allowed$/, status: 405, title: 'Method Not Allowed', detail: `${method} is not supported here; use ${allow}` })
+    t.match(response.json(), { type: /\/problems\/method-not-allowed$/ })
+    t.hasStrict(response.json(), { status: 405, title: 'Method Not Allowed', detail: `${method} is not supported here; use ${allow}` })
   }
 })
 
 t.test('an unknown path stays a 404, whatever the method', async (t) => {
-  const { app } = await buildTestApp(t)
   for (const [method, url] of [['GET', '/v1/nothing'], ['PUT', '/v1/products/x/y'], ['DELETE', '/nowhere'], ['GET', '/v1/orders/x/cancel/more']]) {
     const response = await app.inject({ method: method as 'GET', url: url ?? '' })
     t.equal(response.statusCode, 404, `${method} ${url}`)
@@ -30,9 +33,8 @@ t.test('an unknown path stays a 404, whatever the method', async (t) => {
 })
 
 t.test('the catch-all OPTIONS route of CORS neither turns unknown paths into 405s nor joins allow', async (t) => {
-  const { app } = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example' } })
-  t.equal((await app.inject({ method: 'GET', url: '/v1/nothing' })).statusCode, 404)
-  const wrong = await app.inject({ method: 'PUT', url: '/v1/products' })
+  t.equal((await withCors.inject({ method: 'GET', url: '/v1/nothing' })).statusCode, 404)
+  const wrong = await withCors.inject({ method: 'PUT', url: '/v1/products' })
   t.equal(wrong.statusCode, 405)
   t.equal(wrong.headers.allow, 'GET, HEAD, POST')
 })

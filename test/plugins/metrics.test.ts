@@ -47,6 +47,8 @@ function baselineOf (samples: Sample[], name: string, labels: Record<string, str
 
 // One app for the tests that only read or compare before/after: each PGlite boot costs seconds on a busy machine.
 const { app } = await buildTestApp(t)
+// A second app, for the two tests that need one: another app in the same process, and a /v1 limit of 1.
+const { app: limited } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1' } })
 
 t.test('metrics are served as Prometheus text', async (t) => {
   const { response, samples } = await scrape(app)
@@ -112,22 +114,25 @@ t.test('cache hits, misses and errors are counted', async (t) => {
 })
 
 t.test('two apps in one process keep separate figures', async (t) => {
-  const other = await buildTestApp(t)
   await app.inject({ method: 'GET', url: '/health/live' })
-  const { samples } = await scrape(other.app)
+  const { samples } = await scrape(limited)
   const live = samples.find((sample) => sample.name === 'http_request_duration_seconds_count' && sample.labels.route === '/health/live')
   t.equal(live, undefined, 'the other app saw no /health/live request')
 })
 
 t.test('scrapes are never rate limited', async (t) => {
-  const limited = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1' } })
   const statuses = []
-  for (let i = 0; i < 3; i++) statuses.push((await limited.app.inject({ method: 'GET', url: '/metrics' })).statusCode)
+  for (let i = 0; i < 3; i++) statuses.push((await limited.inject({ method: 'GET', url: '/metrics', remoteAddress: '203.0.113.61' })).statusCode)
   t.same(statuses, [200, 200, 200])
+  // A client address of its own: with Redis, the counters are shared by every app of this process.
+  const control = { method: 'GET', url: '/v1/products?limit=1', remoteAddress: '203.0.113.61' } as const
+  t.equal((await limited.inject(control)).statusCode, 200, 'control: the limit of 1 is still unspent')
+  t.equal((await limited.inject(control)).statusCode, 429, 'control: the limit is real')
 })
 
 t.test('METRICS_PORT serves /metrics on its own port only, and closes it with the app', async (t) => {
   const port = await freePort()
+  // Its own app: METRICS_PORT opens a second server, and the test closes the app to see it go.
   const separate = await buildTestApp(t, { env: { METRICS_PORT: String(port), HOST: '127.0.0.1' } })
   t.equal((await separate.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404, 'not on the API port')
   const scraped = await httpCall(`http://127.0.0.1:${port}/metrics`)

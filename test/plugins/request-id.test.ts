@@ -3,8 +3,11 @@ import { buildTestApp } from '../helper.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
+// One app for the file; log lines are picked by request id.
+const test = await buildTestApp(t, { captureLogs: true })
+const { app } = test
+
 t.test('x-request-id: a sane incoming id is echoed, otherwise one is generated', async (t) => {
-  const { app } = await buildTestApp(t)
   const echoed = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc.DEF_123-x' } })
   t.equal(echoed.headers['x-request-id'], 'abc.DEF_123-x')
 
@@ -18,8 +21,7 @@ t.test('x-request-id: a sane incoming id is echoed, otherwise one is generated',
 })
 
 t.test('problem bodies carry the same id as the header, and so does every log line of the request', async (t) => {
-  const test = await buildTestApp(t, { captureLogs: true })
-  const response = await test.app.inject({ method: 'GET', url: '/v1/missing', headers: { 'x-request-id': 'trace-me-42' } })
+  const response = await app.inject({ method: 'GET', url: '/v1/missing', headers: { 'x-request-id': 'trace-me-42' } })
   t.equal(response.headers['x-request-id'], 'trace-me-42')
   t.equal(response.json().requestId, 'trace-me-42')
   const lines = test.logs.filter((entry) => entry.requestId === 'trace-me-42')

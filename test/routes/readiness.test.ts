@@ -4,6 +4,7 @@ import { startTcpProxy } from '../support/tcp-proxy.js'
 import { testDatabaseUrl } from '../support/backends.js'
 
 t.test('readiness turns 503 once shutdown begins; liveness stays 200', async (t) => {
+  // Each test here has an app of its own: each ends its app's life (shutdown begun, database closed or cut off).
   const { app } = await buildTestApp(t)
   t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200)
   app.lifecycle.beginShutdown()
@@ -26,7 +27,7 @@ t.test('readiness is 503 when the database is unreachable, within about a second
     const started = Date.now()
     const ready = await app.inject({ method: 'GET', url: '/health/ready' })
     t.equal(ready.statusCode, 503)
-    t.match(ready.json(), { status: 'fail', checks: { database: { status: 'down' } } })
+    t.hasStrict(ready.json(), { status: 'fail', checks: { database: { status: 'down' } } })
     t.ok(Date.now() - started < 2000, 'bounded, no hang')
     t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200)
     proxy.restore()
@@ -42,7 +43,7 @@ t.test('readiness is 503 when the database is unreachable, within about a second
     await app.db.close()
     const ready = await app.inject({ method: 'GET', url: '/health/ready' })
     t.equal(ready.statusCode, 503)
-    t.match(ready.json(), { status: 'fail', checks: { database: { status: 'down' } } })
+    t.hasStrict(ready.json(), { status: 'fail', checks: { database: { status: 'down' } } })
     t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200)
   }
 })
@@ -62,7 +63,7 @@ t.test('a cache outage makes readiness degraded, not 503; cache calls become mis
   t.ok(Date.now() - started < 2000, 'fails fast, no offline queue')
   const ready = await app.inject({ method: 'GET', url: '/health/ready' })
   t.equal(ready.statusCode, 200)
-  t.match(ready.json(), { status: 'degraded', checks: { cache: { status: 'down' }, database: { status: 'up' } } })
+  t.hasStrict(ready.json(), { status: 'degraded', checks: { cache: { status: 'down' }, database: { status: 'up' } } })
 
   proxy.restore()
   let status = ''

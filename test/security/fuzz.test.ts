@@ -218,7 +218,16 @@ t.test('afterwards the order data still adds up', async (t) => {
   t.equal(await check(`SELECT count(*)::int AS n FROM orders o
     WHERE o.total_cents <> (SELECT sum(i.line_total_cents) FROM order_items i WHERE i.order_id = o.id)`), 0, 'every total is the sum of its lines')
   t.equal(await check('SELECT count(*)::int AS n FROM order_items WHERE line_total_cents <> quantity::bigint * unit_price_cents'), 0, 'every line total is quantity × unit price')
-  // No audit of negative stock: the products table's CHECK (stock >= 0) makes it impossible to observe.
+  // No audit of negative stock or of a negative line or order total: the tables' CHECK constraints make those
+  // impossible to observe. The audits here are rules only the service keeps: totals agree with their lines (above),
+  // the per-account cap on open units, and idempotent replays that name a real order of the same account.
+  t.equal(await check(`SELECT count(*)::int AS n FROM (
+      SELECT o.user_id FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.status = 'placed'
+      GROUP BY o.user_id HAVING sum(i.quantity) > ${app.config.orderCaps.maxOpenUnitsPerCustomer}) over_cap`), 0,
+  `no account holds more than CUSTOMER_MAX_OPEN_UNITS (${app.config.orderCaps.maxOpenUnitsPerCustomer}) units in placed orders`)
+  t.equal(await check(`SELECT count(*)::int AS n FROM idempotency_keys k WHERE k.response_status = 201
+    AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id::text = k.response_body->>'id' AND o.user_id = k.user_id)`), 0,
+  'every stored Idempotency-Key answer names an order of the same account')
   t.ok(await check('SELECT count(*)::int AS n FROM orders') > 1, 'the fuzzing placed orders')
   const ready = await app.inject({ method: 'GET', url: '/health/ready' })
   t.equal(ready.statusCode, 200, 'the service is still ready')

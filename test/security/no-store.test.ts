@@ -115,8 +115,10 @@ async function fixtures (app: FastifyInstance): Promise<Fixtures> {
   }
 }
 
+// One app for the file, but for the 429 test, which needs a sign-in limit of 1 (the shared app's fixtures sign in).
+const { app } = await buildTestApp(t)
+
 t.test('token and personal-data answers carry cache-control: no-store, on success and on error', async (t) => {
-  const { app } = await buildTestApp(t)
   const f = await fixtures(app)
   for (const operation of OPERATIONS) {
     const success = await app.inject(operation.success(f))
@@ -130,16 +132,16 @@ t.test('token and personal-data answers carry cache-control: no-store, on succes
 })
 
 t.test('a rate-limited auth answer (429 from an earlier hook) carries no-store as well', async (t) => {
-  const { app } = await buildTestApp(t, { env: { AUTH_RATE_LIMIT_MAX: '1' } })
+  // Its own app: AUTH_RATE_LIMIT_MAX=1 would refuse the other tests' sign-ins.
+  const { app: strict } = await buildTestApp(t, { env: { AUTH_RATE_LIMIT_MAX: '1' } })
   const call: InjectOptions = { method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: 'z'.repeat(43) } }
-  await app.inject(call)
-  const limited = await app.inject(call)
+  await strict.inject(call)
+  const limited = await strict.inject(call)
   t.equal(limited.statusCode, 429)
   t.equal(limited.headers['cache-control'], 'no-store')
 })
 
 t.test('public catalog reads keep their caching: an ETag and no no-store', async (t) => {
-  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const product = await createProduct(app, admin, { stock: 1000 })
   const read = await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })
@@ -151,7 +153,6 @@ t.test('public catalog reads keep their caching: an ETag and no no-store', async
 })
 
 t.test('every operation of the auth, users and orders plugins is in the table above', async (t) => {
-  const { app } = await buildTestApp(t)
   const served = serverRoutes(app)
     .filter((route) => /^\/v1\/(auth|users|orders)(\/|$)/.test(route.path) && route.method !== 'HEAD' && route.method !== 'OPTIONS')
     .map((route) => `${route.method} ${route.path}`)
