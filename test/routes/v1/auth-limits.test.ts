@@ -18,16 +18,20 @@ async function signIn (app: FastifyInstance, email: string, password: string, re
   return app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password }, remoteAddress })
 }
 
+// The default app: the sign-in lock is keyed by account and client, and every test below uses accounts of its own.
+// Built before any test starts: two apps migrating one PostgreSQL database at once race on its tables.
+const { app } = await buildTestApp(t)
+
 // The per-client auth limit is a setting of the app and its counter is keyed by client address: these two tests
-// share an app with a low limit, each from an address of its own; everything else runs on the default app below.
+// share an app with a low limit, each from an address of its own; everything else runs on the default app above.
 t.test('with AUTH_RATE_LIMIT_MAX=3', async (t) => {
-  const { app } = await buildTestApp(t, { env: { AUTH_RATE_LIMIT_MAX: '3' } })
+  const { app: limited } = await buildTestApp(t, { env: { AUTH_RATE_LIMIT_MAX: '3' } })
 
   t.test('auth routes answer 429 with retry-after beyond AUTH_RATE_LIMIT_MAX per minute', async (t) => {
     const statuses: number[] = []
     let last
     for (let i = 0; i < 4; i++) {
-      last = await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: 'unknown-token' }, remoteAddress: '10.4.0.1' })
+      last = await limited.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: 'unknown-token' }, remoteAddress: '10.4.0.1' })
       statuses.push(last.statusCode)
     }
     t.same(statuses, [401, 401, 401, 429])
@@ -44,15 +48,12 @@ t.test('with AUTH_RATE_LIMIT_MAX=3', async (t) => {
   t.test('the stricter auth limit does not apply to other /v1 routes', async (t) => {
     // One more request than the auth limit allows: none of them is refused.
     for (let i = 0; i < 4; i++) {
-      const response = await app.inject({ method: 'GET', url: '/v1/users/me', remoteAddress: '10.4.0.2' })
+      const response = await limited.inject({ method: 'GET', url: '/v1/users/me', remoteAddress: '10.4.0.2' })
       t.equal(response.statusCode, 401)
       t.equal(response.headers['ratelimit-policy'], '"default";q=10000;w=60', 'only the per-client policy')
     }
   })
 })
-
-// The default app: the sign-in lock is keyed by account and client, and every test below uses accounts of its own.
-const { app } = await buildTestApp(t)
 
 t.test(`after ${MAX_FAILED_LOGINS} failed logins the account answers 429 from that client, even to the right password`, async (t) => {
   const email = uniqueEmail('limits')
