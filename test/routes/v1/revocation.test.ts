@@ -42,7 +42,7 @@ t.test('logout ends the access tokens of that session at once, and only of that 
   const { email, tokens } = await signUp(app)
   const otherDevice = await signIn(app, email)
   t.equal((await me(app, tokens.accessToken)).statusCode, 200, 'control: accepted before logout')
-  await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } })
+  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } })).statusCode, 204)
   assertRevoked(t, await me(app, tokens.accessToken), 'after logout')
   t.equal((await me(app, otherDevice.accessToken)).statusCode, 200, 'another sign-in of the same account keeps working')
 })
@@ -50,7 +50,7 @@ t.test('logout ends the access tokens of that session at once, and only of that 
 t.test('logout with a rotated token also ends the access tokens issued before the rotation', async (t) => {
   const { tokens } = await signUp(app)
   const rotated = (await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: tokens.refreshToken } })).json<Tokens>()
-  await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: rotated.refreshToken } })
+  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: rotated.refreshToken } })).statusCode, 204)
   assertRevoked(t, await me(app, tokens.accessToken), 'first access token')
   assertRevoked(t, await me(app, rotated.accessToken), 'rotated access token')
 })
@@ -70,7 +70,9 @@ t.test('a password change ends every access token of the account at once; new si
 
 t.test('a name change revokes nothing', async (t) => {
   const { tokens } = await signUp(app)
-  await app.inject({ method: 'PATCH', url: '/v1/users/me', headers: bearer(tokens.accessToken), payload: { name: 'Renamed' } })
+  const renamed = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers: bearer(tokens.accessToken), payload: { name: 'Renamed' } })
+  t.equal(renamed.statusCode, 200)
+  t.equal(renamed.json<{ name: string }>().name, 'Renamed')
   t.equal((await me(app, tokens.accessToken)).statusCode, 200)
 })
 
@@ -118,14 +120,14 @@ t.test('two replicas on one PostgreSQL and one Redis: a revocation through one h
   t.test('logout', async (t) => {
     const { tokens } = await signUp(replicaA)
     t.equal((await me(replicaB, tokens.accessToken)).statusCode, 200, 'B accepted (and cached) the token first')
-    await replicaA.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } })
+    t.equal((await replicaA.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } })).statusCode, 204)
     assertRevoked(t, await me(replicaB, tokens.accessToken), 'B after logout through A')
   })
 
   t.test('password change', async (t) => {
     const { tokens } = await signUp(replicaA)
     t.equal((await me(replicaB, tokens.accessToken)).statusCode, 200)
-    await replicaA.inject({ method: 'PATCH', url: '/v1/users/me', headers: bearer(tokens.accessToken), payload: { password: NEW_PASSWORD, currentPassword: PASSWORD } })
+    t.equal((await replicaA.inject({ method: 'PATCH', url: '/v1/users/me', headers: bearer(tokens.accessToken), payload: { password: NEW_PASSWORD, currentPassword: PASSWORD } })).statusCode, 200)
     assertRevoked(t, await me(replicaB, tokens.accessToken), 'B after a password change through A')
   })
 
@@ -133,7 +135,7 @@ t.test('two replicas on one PostgreSQL and one Redis: a revocation through one h
     const admin = await createTestUser(replicaA, 'admin')
     const { tokens } = await signUp(replicaA)
     t.equal((await me(replicaB, tokens.accessToken)).statusCode, 200)
-    await replicaA.inject({ method: 'PATCH', url: `/v1/users/${tokens.user.id}`, headers: admin.headers, payload: { role: 'admin' } })
+    t.equal((await replicaA.inject({ method: 'PATCH', url: `/v1/users/${tokens.user.id}`, headers: admin.headers, payload: { role: 'admin' } })).statusCode, 200)
     assertRevoked(t, await me(replicaB, tokens.accessToken), 'B after a role change through A')
   })
 })
