@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { TestUser } from './users.js'
+import { PROBLEM_TYPE_BASE } from '../../src/errors.js'
 
 /** Every error answer's Content-Type (RFC 9457); a charset parameter may follow. */
 export const PROBLEM_JSON = /^application\/problem\+json(;|$)/
@@ -55,4 +56,9 @@ export async function createProduct (
 /** Places an order of one line through the API as `user`. */
 export async function placeOrder (app: FastifyInstance, user: TestUser, productId: string, quantity = 1): Promise<LightMyRequestResponse> {
   return app.inject({ method: 'POST', url: '/v1/orders', headers: user.headers, payload: { items: [{ productId, quantity }] } })
+}
+
+/** The full `type` URI of a problem (RFC 9457), for exact comparisons: problemType('token-revoked'). */
+export function problemType (slug: string): string {
+  return `${PROBLEM_TYPE_BASE}${slug}`
 }

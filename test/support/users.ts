@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Role } from '../../schemas/user.js'
+import { uniqueEmail } from './fixtures.js'
 
 export interface TestUser {
   id: string
@@ -33,4 +34,48 @@ export async function createTestUser (app: FastifyInstance, role: Role = 'custom
   )
   const { token } = app.issueAccessToken({ id, role, sessionId })
   return { id, email, role, token, sessionId, headers: { authorization: `Bearer ${token}` } }
+}
+
+/** The answer of POST /v1/auth/login (and /refresh): what the tests read of it. */
+export interface SessionTokens {
+  accessToken: string
+  refreshToken: string
+  tokenType: string
+  expiresIn: number
+  user: { id: string, email: string, name: string, role: Role, disabled: boolean }
+}
+
+export interface SignedInUser {
+  email: string
+  password: string
+  tokens: SessionTokens
+  /** `{ authorization: 'Bearer …' }` of the login's access token, ready for app.inject. */
+  headers: { authorization: string }
+}
+
+/** The password registerAndLogin uses unless told otherwise (meets the password policy). */
+export const TEST_PASSWORD = 'correct horse battery staple'
+
+/**
+ * A user who signed up through the API (so has a real argon2 password) and signed in once: the one shared
+ * register-then-login helper. The email is unique to this call; fails loudly if either step does not succeed.
+ */
+export async function registerAndLogin (
+  app: FastifyInstance, options: { password?: string, prefix?: string, name?: string, remoteAddress?: string } = {}
+): Promise<SignedInUser> {
+  const { password = TEST_PASSWORD, prefix = 'user', name = 'Test User' } = options
+  const email = uniqueEmail(prefix)
+  const created = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password, name } })
+  if (created.statusCode !== 201) throw new Error(`register answered ${created.statusCode}: ${created.body}`)
+  const tokens = await loginTokens(app, email, password, options.remoteAddress)
+  return { email, password, tokens, headers: { authorization: `Bearer ${tokens.accessToken}` } }
+}
+
+/** Signs `email` in through the API; fails loudly unless that answered 200. */
+export async function loginTokens (app: FastifyInstance, email: string, password = TEST_PASSWORD, remoteAddress?: string): Promise<SessionTokens> {
+  const response = await app.inject({
+    method: 'POST', url: '/v1/auth/login', payload: { email, password }, ...(remoteAddress === undefined ? {} : { remoteAddress })
+  })
+  if (response.statusCode !== 200) throw new Error(`login answered ${response.statusCode}: ${response.body}`)
+  return response.json<SessionTokens>()
 }

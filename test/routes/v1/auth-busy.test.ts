@@ -7,8 +7,10 @@ import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildTestApp } from '../../helper.js'
 import { argon2Slot, PASSWORD_HASH_CONCURRENCY } from '../../../src/auth/passwords.js'
+import { PROBLEM_JSON, problemType, uniqueEmail } from '../../support/fixtures.js'
+import { registerAndLogin, TEST_PASSWORD } from '../../support/users.js'
 
-const PASSWORD = 'correct horse battery staple'
+const PASSWORD = TEST_PASSWORD
 const QUEUE_MAX = 3
 
 /** Occupies every argon2 slot until release() is called, or the test ends (so a failure cannot hang the next). */
@@ -32,13 +34,14 @@ async function until (condition: () => boolean, what: string): Promise<void> {
 function assertBusy (t: Test, response: LightMyRequestResponse): void {
   t.equal(response.statusCode, 503)
   t.ok(Number(response.headers['retry-after']) > 0, 'retry-after')
-  t.match(response.headers['content-type'], /^application\/problem\+json/)
-  t.match(response.json<{ type: string }>().type, /\/problems\/auth-busy$/)
+  t.match(response.headers['content-type'], PROBLEM_JSON)
+  t.equal(response.json<{ type: string }>().type, problemType('auth-busy'))
 }
 
+// The queue bound is a setting of the app: this test's bound of 3 gets an app of its own, the two with 0 share one.
 t.test('a burst of sign-ups and sign-ins beyond the queue bound: the excess answers 503 auth-busy, every admitted one normally', async (t) => {
   const { app } = await buildTestApp(t, { env: { PASSWORD_HASH_QUEUE_MAX: String(QUEUE_MAX) } })
-  const email = `busy-${process.pid}-${Date.now()}@example.test`
+  const email = uniqueEmail('busy')
   t.equal((await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Busy' } })).statusCode, 201)
 
   const slots = holdAllSlots(t)
@@ -69,24 +72,23 @@ t.test('a burst of sign-ups and sign-ins beyond the queue bound: the excess answ
   t.equal(after.statusCode, 200, 'once the burst is gone, sign-in works at once')
 })
 
-t.test('a sign-in shed for load does not count toward the failed-password lock', async (t) => {
+t.test('with PASSWORD_HASH_QUEUE_MAX=0', async (t) => {
   const { app } = await buildTestApp(t, { env: { PASSWORD_HASH_QUEUE_MAX: '0' } })
-  const email = `busy-lock-${process.pid}-${Date.now()}@example.test`
-  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Busy' } })).statusCode, 201)
-  const slots = holdAllSlots(t)
-  for (let i = 0; i < 8; i++) assertBusy(t, await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: 'wrong-password' } }))
-  await slots.release()
-  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })).statusCode, 200)
-})
 
-t.test('a password change is shed too when the queue is full', async (t) => {
-  const { app } = await buildTestApp(t, { env: { PASSWORD_HASH_QUEUE_MAX: '0' } })
-  const email = `busy-change-${process.pid}-${Date.now()}@example.test`
-  await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Busy' } })
-  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
-  const headers = { authorization: `Bearer ${String(login.json().accessToken)}` }
-  const slots = holdAllSlots(t)
-  assertBusy(t, await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: 'a brand new passphrase', currentPassword: PASSWORD } }))
-  await slots.release()
-  t.equal((await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: 'a brand new passphrase', currentPassword: PASSWORD } })).statusCode, 200)
+  t.test('a sign-in shed for load does not count toward the failed-password lock', async (t) => {
+    const email = uniqueEmail('busy-lock')
+    t.equal((await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Busy' } })).statusCode, 201)
+    const slots = holdAllSlots(t)
+    for (let i = 0; i < 8; i++) assertBusy(t, await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: 'wrong-password' } }))
+    await slots.release()
+    t.equal((await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })).statusCode, 200)
+  })
+
+  t.test('a password change is shed too when the queue is full', async (t) => {
+    const { headers } = await registerAndLogin(app, { prefix: 'busy-change', name: 'Busy' })
+    const slots = holdAllSlots(t)
+    assertBusy(t, await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: 'a brand new passphrase', currentPassword: PASSWORD } }))
+    await slots.release()
+    t.equal((await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: 'a brand new passphrase', currentPassword: PASSWORD } })).statusCode, 200)
+  })
 })

@@ -1,12 +1,13 @@
 import t from 'tap'
 import { buildTestApp } from '../../helper.js'
+import { uniqueEmail } from '../../support/fixtures.js'
 
 const PASSWORD = 'my-secret-Passw0rd-value'
 const NEW_PASSWORD = 'my-new-secret-Passw0rd-value'
 
 t.test('no response body and no log line contains a password, a password hash or a refresh token', async (t) => {
   const { app, logText } = await buildTestApp(t, { captureLogs: true })
-  const email = `secrets-${process.pid}-${Date.now()}@example.test`
+  const email = uniqueEmail('secrets')
   const bodies: string[] = []
   const send = async (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Record<string, unknown>, headers: Record<string, string> = {}) => {
     const response = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) })

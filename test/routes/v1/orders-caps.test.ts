@@ -7,7 +7,7 @@ import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildTestApp } from '../../helper.js'
 import { createTestUser, type TestUser } from '../../support/users.js'
-import { createProduct, PROBLEM_JSON, type ProductBody } from '../../support/fixtures.js'
+import { createProduct, PROBLEM_JSON, problemType, type ProductBody } from '../../support/fixtures.js'
 
 const CAPS = { ORDER_MAX_UNITS_PER_LINE: '5', ORDER_MAX_LINES: '3', ORDER_MAX_UNITS: '12', CUSTOMER_MAX_OPEN_UNITS: '20' }
 
@@ -58,7 +58,8 @@ t.test('order caps', async (t) => {
     const over = await place(app, customer, lines(6))
     t.equal(over.statusCode, 400)
     t.match(over.headers['content-type'], PROBLEM_JSON)
-    t.match(problemOf(over), { type: /\/validation$/, errors: [{ field: '/body/items/0/quantity', message: 'must be <= 5' }] })
+    t.equal(problemOf(over).type, problemType('validation'))
+    t.same(problemOf(over).errors, [{ field: '/body/items/0/quantity', message: 'must be <= 5' }])
   })
 
   t.test('lines per order: exactly the cap is placed, one more is a 400 naming the field', async (t) => {
@@ -66,7 +67,8 @@ t.test('order caps', async (t) => {
     t.equal((await place(app, customer, lines(1, 1, 1))).statusCode, 201)
     const over = await place(app, customer, lines(1, 1, 1, 1))
     t.equal(over.statusCode, 400)
-    t.match(problemOf(over), { type: /\/validation$/, errors: [{ field: '/body/items', message: 'must NOT have more than 3 items' }] })
+    t.equal(problemOf(over).type, problemType('validation'))
+    t.same(problemOf(over).errors, [{ field: '/body/items', message: 'must NOT have more than 3 items' }])
   })
 
   t.test('units per order: exactly the cap is placed, one more is 422 order-too-large naming the cap', async (t) => {
@@ -76,8 +78,8 @@ t.test('order caps', async (t) => {
     const over = await place(app, customer, lines(5, 5, 3))
     t.equal(over.statusCode, 422)
     t.match(over.headers['content-type'], PROBLEM_JSON)
-    t.match(problemOf(over), {
-      type: 'https://fastify-shop-api.example/problems/order-too-large',
+    t.has(problemOf(over), {
+      type: problemType('order-too-large'),
       status: 422,
       detail: 'An order may hold at most 12 units in all; this one has 13',
       maxUnits: 12,
@@ -96,10 +98,10 @@ t.test('order caps', async (t) => {
     const over = await place(app, alice, lines(1))
     t.equal(over.statusCode, 409)
     t.match(over.headers['content-type'], PROBLEM_JSON)
-    t.match(problemOf(over), {
-      type: 'https://fastify-shop-api.example/problems/open-units-exceeded',
+    t.match(problemOf(over).detail, /^At most 20 units may be in your placed orders at once; 20 are, and this order adds 1\./)
+    t.has(problemOf(over), {
+      type: problemType('open-units-exceeded'),
       status: 409,
-      detail: /^At most 20 units may be in your placed orders at once; 20 are, and this order adds 1\./,
       maxOpenUnits: 20,
       openUnits: 20,
       requestedUnits: 1
@@ -122,11 +124,11 @@ t.test('order caps', async (t) => {
 
   t.test('admins placing orders meet the same caps', async (t) => {
     const other = await createTestUser(app, 'admin')
-    t.match(problemOf(await place(app, other, lines(5, 5, 3))), { status: 422, type: /order-too-large$/ })
+    t.has(problemOf(await place(app, other, lines(5, 5, 3))), { status: 422, type: problemType('order-too-large') })
     t.equal((await place(app, other, lines(6))).statusCode, 400)
     t.equal((await place(app, other, lines(5, 5, 2))).statusCode, 201)
     t.equal((await place(app, other, lines(4, 4))).statusCode, 201)
-    t.match(problemOf(await place(app, other, lines(1))), { status: 409, type: /open-units-exceeded$/, openUnits: 20 })
+    t.has(problemOf(await place(app, other, lines(1))), { status: 409, type: problemType('open-units-exceeded'), openUnits: 20 })
   })
 
   t.test('an idempotent replay still replays when the customer is at the cap', async (t) => {

@@ -3,7 +3,7 @@ import t from 'tap'
 import { buildTestApp } from '../../helper.js'
 import type { FastifyInstance } from 'fastify'
 import { createTestUser, type TestUser } from '../../support/users.js'
-import { createProduct, PROBLEM_JSON, type ProductBody } from '../../support/fixtures.js'
+import { createProduct, PROBLEM_JSON, problemType, type ProductBody } from '../../support/fixtures.js'
 
 interface OrderBody {
   id: string
@@ -29,9 +29,11 @@ async function stockOf (app: FastifyInstance, id: string): Promise<number> {
   return response.json<ProductBody>().stock
 }
 
+// One app and one admin for the file: every group places orders as customers of its own, on products of its own.
+const { app } = await buildTestApp(t)
+const admin = await createTestUser(app, 'admin')
+
 t.test('placing orders', async (t) => {
-  const { app } = await buildTestApp(t)
-  const admin = await createTestUser(app, 'admin')
   const customer = await createTestUser(app, 'customer')
 
   t.test('201 with location, catalog prices and totals, and stock taken', async (t) => {
@@ -42,7 +44,7 @@ t.test('placing orders', async (t) => {
     t.equal(response.statusCode, 201)
     const order = response.json<OrderBody>()
     t.equal(response.headers.location, `/v1/orders/${order.id}`)
-    t.match(order, { userId: customer.id, status: 'placed', totalCents: 2 * 1250 + 3 * 399 })
+    t.has(order, { userId: customer.id, status: 'placed', totalCents: 2 * 1250 + 3 * 399 })
     t.same(order.items, [
       { productId: mug.id, sku: mug.sku, name: 'Mug', quantity: 2, unitPriceCents: 1250, lineTotalCents: 2500 },
       { productId: tea.id, sku: tea.sku, name: 'Tea', quantity: 3, unitPriceCents: 399, lineTotalCents: 1197 }
@@ -76,8 +78,8 @@ t.test('placing orders', async (t) => {
     const response = await place(app, customer, [{ productId: plenty.id, quantity: 5 }, { productId: scarce.id, quantity: 3 }])
     t.equal(response.statusCode, 409)
     t.match(response.headers['content-type'], PROBLEM_JSON)
-    t.match(response.json(), { status: 409, type: /insufficient-stock$/, shortages: [{ productId: scarce.id, requested: 3, available: 2 }] })
-    t.equal(response.json<{ shortages: unknown[] }>().shortages.length, 1)
+    t.has(response.json(), { status: 409, type: problemType('insufficient-stock') })
+    t.same(response.json<{ shortages: unknown[] }>().shortages, [{ productId: scarce.id, requested: 3, available: 2 }])
     t.equal(await stockOf(app, plenty.id), 100)
     t.equal(await stockOf(app, scarce.id), 2)
   })
@@ -136,7 +138,7 @@ t.test('placing orders', async (t) => {
     const order = (await place(app, customer, [{ productId: product.id, quantity: 1 }])).json<OrderBody>()
     await app.inject({ method: 'PATCH', url: `/v1/products/${product.id}`, headers: admin.headers, payload: { name: 'After', priceCents: 900 } })
     const read = (await app.inject({ method: 'GET', url: `/v1/orders/${order.id}`, headers: customer.headers })).json<OrderBody>()
-    t.match(read.items[0], { name: 'Before', unitPriceCents: 500 })
+    t.has(read.items[0], { name: 'Before', unitPriceCents: 500, lineTotalCents: 500 })
     t.equal(read.totalCents, 500)
   })
 
@@ -152,8 +154,6 @@ t.test('placing orders', async (t) => {
 })
 
 t.test('listing orders', async (t) => {
-  const { app } = await buildTestApp(t)
-  const admin = await createTestUser(app, 'admin')
   const alice = await createTestUser(app, 'customer')
   const bob = await createTestUser(app, 'customer')
   const product = await createProduct(app, admin, { stock: 100 })
@@ -205,8 +205,6 @@ t.test('listing orders', async (t) => {
 })
 
 t.test('reading and cancelling one order', async (t) => {
-  const { app } = await buildTestApp(t)
-  const admin = await createTestUser(app, 'admin')
   const alice = await createTestUser(app, 'customer')
   const bob = await createTestUser(app, 'customer')
   const cancel = (user: TestUser | undefined, id: string) =>
@@ -243,7 +241,8 @@ t.test('reading and cancelling one order', async (t) => {
     t.equal(await stockOf(app, product.id), 1)
     const response = await cancel(alice, order.id)
     t.equal(response.statusCode, 200)
-    t.match(response.json(), { id: order.id, status: 'cancelled', items: order.items, totalCents: order.totalCents })
+    t.has(response.json(), { id: order.id, status: 'cancelled', totalCents: order.totalCents })
+    t.same(response.json<OrderBody>().items, order.items)
     t.equal(await stockOf(app, product.id), 5)
   })
 

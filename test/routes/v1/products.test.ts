@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { buildTestApp } from '../../helper.js'
 import { createTestUser } from '../../support/users.js'
-import { createProduct, PROBLEM_JSON, type ProductBody, uniqueSku } from '../../support/fixtures.js'
+import { createProduct, PROBLEM_JSON, problemType, type ProductBody, uniqueSku } from '../../support/fixtures.js'
 
 interface ListBody {
   data: ProductBody[]
@@ -15,9 +15,13 @@ function token (): string {
   return `tok${randomBytes(5).toString('hex')}`
 }
 
+// One app and one admin and customer for the file: every test makes products of its own (unique SKUs, and lists
+// are scoped by a word only that test's products contain).
+const { app } = await buildTestApp(t)
+const admin = await createTestUser(app, 'admin')
+const customer = await createTestUser(app, 'customer')
+
 t.test('product list', async (t) => {
-  const { app } = await buildTestApp(t)
-  const admin = await createTestUser(app, 'admin')
   const tag = token()
   // Created in this order, so -createdAt (the default) lists them reversed.
   const apple = await createProduct(app, admin, { name: `Apple ${tag}`, description: 'crisp fruit', priceCents: 300, stock: 5 })
@@ -90,8 +94,6 @@ t.test('product list', async (t) => {
 })
 
 t.test('reading one product', async (t) => {
-  const { app } = await buildTestApp(t)
-  const admin = await createTestUser(app, 'admin')
   const product = await createProduct(app, admin, { name: 'Mug', description: 'Holds tea', priceCents: 1299, stock: 3 })
 
   t.test('answers the product with a strong etag', async (t) => {
@@ -129,10 +131,6 @@ t.test('reading one product', async (t) => {
 })
 
 t.test('creating products', async (t) => {
-  const { app } = await buildTestApp(t)
-  const admin = await createTestUser(app, 'admin')
-  const customer = await createTestUser(app, 'customer')
-
   t.test('an admin gets 201 with location, and the product reads back', async (t) => {
     const sku = uniqueSku('NEW')
     const response = await app.inject({
@@ -140,7 +138,7 @@ t.test('creating products', async (t) => {
     })
     t.equal(response.statusCode, 201)
     const body = response.json<ProductBody>()
-    t.match(body, { sku, name: 'Lamp', description: '', priceCents: 4500, stock: 2 })
+    t.has(body, { sku, name: 'Lamp', description: '', priceCents: 4500, stock: 2 })
     t.equal(response.headers.location, `/v1/products/${body.id}`)
     const read = await app.inject({ method: 'GET', url: String(response.headers.location) })
     t.same(read.json(), body)
@@ -153,7 +151,7 @@ t.test('creating products', async (t) => {
     })
     t.equal(response.statusCode, 409)
     t.match(response.headers['content-type'], PROBLEM_JSON)
-    t.match(response.json(), { status: 409, type: /sku-taken$/ })
+    t.has(response.json(), { status: 409, type: problemType('sku-taken') })
   })
 
   t.test('invalid bodies are 400 problems naming the field', async (t) => {
@@ -189,9 +187,6 @@ t.test('creating products', async (t) => {
 })
 
 t.test('updating products', async (t) => {
-  const { app } = await buildTestApp(t)
-  const admin = await createTestUser(app, 'admin')
-  const customer = await createTestUser(app, 'customer')
   const patch = (id: string, payload: unknown, headers: Record<string, string> = {}) =>
     app.inject({ method: 'PATCH', url: `/v1/products/${id}`, headers: { ...admin.headers, ...headers }, payload: payload as Record<string, unknown> })
 
@@ -203,7 +198,7 @@ t.test('updating products', async (t) => {
     const response = await patch(product.id, { name: 'New name', stock: 42 })
     t.equal(response.statusCode, 200)
     const body = response.json<ProductBody>()
-    t.match(body, { id: product.id, sku: product.sku, name: 'New name', priceCents: 100, stock: 42, createdAt: product.createdAt })
+    t.has(body, { id: product.id, sku: product.sku, name: 'New name', description: product.description, priceCents: 100, stock: 42, createdAt: product.createdAt })
     t.ok(Date.parse(body.updatedAt) > Date.parse(product.updatedAt), `updatedAt moved: ${product.updatedAt} → ${body.updatedAt}`)
     t.not(response.headers.etag, before.headers.etag)
   })
@@ -258,7 +253,7 @@ t.test('updating products', async (t) => {
     const second = await createProduct(app, admin)
     const response = await patch(second.id, { sku: first.sku })
     t.equal(response.statusCode, 409)
-    t.match(response.json(), { type: /sku-taken$/ })
+    t.has(response.json(), { status: 409, type: problemType('sku-taken') })
   })
 
   t.test('an unknown product is 404, with or without if-match', async (t) => {
@@ -283,10 +278,6 @@ t.test('updating products', async (t) => {
 })
 
 t.test('archiving products', async (t) => {
-  const { app } = await buildTestApp(t)
-  const admin = await createTestUser(app, 'admin')
-  const customer = await createTestUser(app, 'customer')
-
   t.test('204, then the product is gone from reads and lists', async (t) => {
     const tag = token()
     const product = await createProduct(app, admin, { name: `Gone ${tag}` })

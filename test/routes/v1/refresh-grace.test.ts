@@ -6,17 +6,13 @@ import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../../helper.js'
+import { PROBLEM_JSON } from '../../support/fixtures.js'
+import { registerAndLogin, type SessionTokens } from '../../support/users.js'
 
-const PASSWORD = 'correct horse battery staple'
+type Tokens = SessionTokens
 
-interface Tokens { accessToken: string, refreshToken: string, user: { id: string } }
-
-let counter = 0
 async function signedIn (app: FastifyInstance): Promise<Tokens> {
-  counter++
-  const email = `grace-${process.pid}-${counter}-${Date.now()}@example.test`
-  await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Tab' } })
-  return (await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })).json<Tokens>()
+  return (await registerAndLogin(app, { prefix: 'grace', name: 'Tab' })).tokens
 }
 
 async function refresh (app: FastifyInstance, refreshToken: string) {
@@ -27,8 +23,11 @@ async function me (app: FastifyInstance, accessToken: string): Promise<number> {
   return (await app.inject({ method: 'GET', url: '/v1/users/me', headers: { authorization: `Bearer ${accessToken}` } })).statusCode
 }
 
+// The default window: one app for the tests that use it (each on a session of its own). The tests of other
+// windows build their own, since the window is a setting of the app.
+const { app, config } = await buildTestApp(t)
+
 t.test('by default, two concurrent refreshes of one token both succeed with the same successor', async (t) => {
-  const { app, config } = await buildTestApp(t)
   t.equal(config.jwt.refreshReuseGraceSeconds, 10, 'default window')
   const tokens = await signedIn(app)
   const [first, second] = await Promise.all([refresh(app, tokens.refreshToken), refresh(app, tokens.refreshToken)])
@@ -48,7 +47,6 @@ t.test('by default, two concurrent refreshes of one token both succeed with the 
 })
 
 t.test('within the window, a rotated token presented again after its successor was used revokes the family', async (t) => {
-  const { app } = await buildTestApp(t)
   const tokens = await signedIn(app)
   const successor = (await refresh(app, tokens.refreshToken)).json<Tokens>()
   const third = (await refresh(app, successor.refreshToken)).json<Tokens>()
@@ -57,31 +55,32 @@ t.test('within the window, a rotated token presented again after its successor w
 })
 
 t.test('after the window, a rotated token presented again revokes the family', async (t) => {
-  const { app } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '1' } })
-  const tokens = await signedIn(app)
-  const successor = (await refresh(app, tokens.refreshToken)).json<Tokens>()
+  // A one-second window, so the test can outwait it: an app of its own.
+  const { app: short } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '1' } })
+  const tokens = await signedIn(short)
+  const successor = (await refresh(short, tokens.refreshToken)).json<Tokens>()
   await sleep(1500)
-  const late = await refresh(app, tokens.refreshToken)
+  const late = await refresh(short, tokens.refreshToken)
   t.equal(late.statusCode, 401)
-  t.match(late.headers['content-type'], /^application\/problem\+json/)
-  t.equal((await refresh(app, successor.refreshToken)).statusCode, 401, 'the successor is revoked with its family')
-  t.equal(await me(app, successor.accessToken), 401, 'and so is its access token')
+  t.match(late.headers['content-type'], PROBLEM_JSON)
+  t.equal((await refresh(short, successor.refreshToken)).statusCode, 401, 'the successor is revoked with its family')
+  t.equal(await me(short, successor.accessToken), 401, 'and so is its access token')
 })
 
 t.test('with the window at 0, reuse revokes at once, as before', async (t) => {
-  const { app } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } })
-  const tokens = await signedIn(app)
-  const responses = await Promise.all([refresh(app, tokens.refreshToken), refresh(app, tokens.refreshToken)])
+  // No window at all: an app of its own.
+  const { app: graceless } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } })
+  const tokens = await signedIn(graceless)
+  const responses = await Promise.all([refresh(graceless, tokens.refreshToken), refresh(graceless, tokens.refreshToken)])
   t.same(responses.map((response) => response.statusCode).sort(), [200, 401])
   const winner = responses.find((response) => response.statusCode === 200)?.json<Tokens>()
-  t.equal((await refresh(app, winner?.refreshToken ?? '')).statusCode, 401, 'the family is revoked')
+  t.equal((await refresh(graceless, winner?.refreshToken ?? '')).statusCode, 401, 'the family is revoked')
 })
 
 t.test('within the window, a logged-out family stays revoked', async (t) => {
-  const { app } = await buildTestApp(t)
   const tokens = await signedIn(app)
   const successor = (await refresh(app, tokens.refreshToken)).json<Tokens>()
-  await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: successor.refreshToken } })
+  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: successor.refreshToken } })).statusCode, 204)
   t.equal((await refresh(app, tokens.refreshToken)).statusCode, 401)
 })
 

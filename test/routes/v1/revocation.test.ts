@@ -6,25 +6,20 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, usingPostgres, usingRedis } from '../../helper.js'
-import { createTestUser } from '../../support/users.js'
+import { createTestUser, loginTokens, registerAndLogin, type SessionTokens, type SignedInUser, TEST_PASSWORD } from '../../support/users.js'
+import { PROBLEM_JSON, problemType } from '../../support/fixtures.js'
 
-const PASSWORD = 'correct horse battery staple'
+const PASSWORD = TEST_PASSWORD
 const NEW_PASSWORD = 'another long and unusual passphrase'
 
-interface Tokens { accessToken: string, refreshToken: string, user: { id: string } }
+type Tokens = SessionTokens
 
-let counter = 0
-async function signUp (app: FastifyInstance): Promise<{ email: string, tokens: Tokens }> {
-  counter++
-  const email = `rev-${process.pid}-${counter}-${Date.now()}@example.test`
-  await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Rev' } })
-  return { email, tokens: await signIn(app, email) }
+async function signUp (app: FastifyInstance): Promise<SignedInUser> {
+  return registerAndLogin(app, { prefix: 'rev', name: 'Rev' })
 }
 
 async function signIn (app: FastifyInstance, email: string, password = PASSWORD): Promise<Tokens> {
-  const response = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } })
-  if (response.statusCode !== 200) throw new Error(`login answered ${response.statusCode}`)
-  return response.json<Tokens>()
+  return loginTokens(app, email, password)
 }
 
 const bearer = (accessToken: string) => ({ authorization: `Bearer ${accessToken}` })
@@ -35,32 +30,32 @@ async function me (app: FastifyInstance, accessToken: string) {
 
 function assertRevoked (t: Test, response: Awaited<ReturnType<typeof me>>, what: string): void {
   t.equal(response.statusCode, 401, `${what}: 401`)
-  t.match(response.headers['content-type'], /^application\/problem\+json/)
-  t.match(response.json<{ type: string }>().type, /\/token-revoked$/, `${what}: its own problem type`)
+  t.match(response.headers['content-type'], PROBLEM_JSON)
+  t.equal(response.json<{ type: string }>().type, problemType('token-revoked'), `${what}: its own problem type`)
   t.equal(response.headers['www-authenticate'], 'Bearer')
 }
 
+// One app for the file (and one below for a different refresh setting): every test signs up accounts of its own.
+const { app } = await buildTestApp(t)
+
 t.test('logout ends the access tokens of that session at once, and only of that session', async (t) => {
-  const { app } = await buildTestApp(t)
   const { email, tokens } = await signUp(app)
   const otherDevice = await signIn(app, email)
   t.equal((await me(app, tokens.accessToken)).statusCode, 200, 'control: accepted before logout')
-  await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } })
+  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } })).statusCode, 204)
   assertRevoked(t, await me(app, tokens.accessToken), 'after logout')
   t.equal((await me(app, otherDevice.accessToken)).statusCode, 200, 'another sign-in of the same account keeps working')
 })
 
 t.test('logout with a rotated token also ends the access tokens issued before the rotation', async (t) => {
-  const { app } = await buildTestApp(t)
   const { tokens } = await signUp(app)
   const rotated = (await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: tokens.refreshToken } })).json<Tokens>()
-  await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: rotated.refreshToken } })
+  t.equal((await app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: rotated.refreshToken } })).statusCode, 204)
   assertRevoked(t, await me(app, tokens.accessToken), 'first access token')
   assertRevoked(t, await me(app, rotated.accessToken), 'rotated access token')
 })
 
 t.test('a password change ends every access token of the account at once; new sign-ins work', async (t) => {
-  const { app } = await buildTestApp(t)
   const { email, tokens } = await signUp(app)
   const otherDevice = await signIn(app, email)
   const change = await app.inject({
@@ -74,14 +69,14 @@ t.test('a password change ends every access token of the account at once; new si
 })
 
 t.test('a name change revokes nothing', async (t) => {
-  const { app } = await buildTestApp(t)
   const { tokens } = await signUp(app)
-  await app.inject({ method: 'PATCH', url: '/v1/users/me', headers: bearer(tokens.accessToken), payload: { name: 'Renamed' } })
+  const renamed = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers: bearer(tokens.accessToken), payload: { name: 'Renamed' } })
+  t.equal(renamed.statusCode, 200)
+  t.equal(renamed.json<{ name: string }>().name, 'Renamed')
   t.equal((await me(app, tokens.accessToken)).statusCode, 200)
 })
 
 t.test('a role change ends the target\'s access tokens at once, on every route; the same role again revokes nothing', async (t) => {
-  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const { email, tokens } = await signUp(app)
   const same = await app.inject({ method: 'PATCH', url: `/v1/users/${tokens.user.id}`, headers: admin.headers, payload: { role: 'customer' } })
@@ -96,17 +91,17 @@ t.test('a role change ends the target\'s access tokens at once, on every route; 
   t.equal((await app.inject({ method: 'GET', url: '/v1/users', headers: bearer(fresh.accessToken) })).statusCode, 200, 'a new sign-in carries the new role')
 })
 
+// No grace window, so the reuse below revokes at once: a setting of the app, hence an app of its own.
 t.test('reuse of a rotated refresh token ends the access tokens of its family', async (t) => {
-  const { app } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } })
-  const { tokens } = await signUp(app)
-  const rotated = (await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: tokens.refreshToken } })).json<Tokens>()
-  const reuse = await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: tokens.refreshToken } })
+  const { app: graceless } = await buildTestApp(t, { env: { REFRESH_REUSE_GRACE_SECONDS: '0' } })
+  const { tokens } = await signUp(graceless)
+  const rotated = (await graceless.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: tokens.refreshToken } })).json<Tokens>()
+  const reuse = await graceless.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: tokens.refreshToken } })
   t.equal(reuse.statusCode, 401)
-  assertRevoked(t, await me(app, rotated.accessToken), 'the newest access token of the family')
+  assertRevoked(t, await me(graceless, rotated.accessToken), 'the newest access token of the family')
 })
 
 t.test('an access token of a deleted account is refused on every signed-in route', async (t) => {
-  const { app } = await buildTestApp(t)
   const { tokens } = await signUp(app)
   // No API deletes accounts; a row removed by hand takes its sessions along (ON DELETE CASCADE).
   await app.db.query('DELETE FROM refresh_tokens WHERE user_id = $1', [tokens.user.id])
@@ -118,20 +113,21 @@ t.test('an access token of a deleted account is refused on every signed-in route
 t.test('two replicas on one PostgreSQL and one Redis: a revocation through one holds at once on the other', {
   skip: usingPostgres && usingRedis ? false : 'needs DATABASE_URL and REDIS_URL (two instances, one database, one Redis)'
 }, async (t) => {
-  const { app: replicaA } = await buildTestApp(t)
+  // The file's app is replica A; B is a second instance on the same database and Redis, which is the point.
+  const replicaA = app
   const { app: replicaB } = await buildTestApp(t)
 
   t.test('logout', async (t) => {
     const { tokens } = await signUp(replicaA)
     t.equal((await me(replicaB, tokens.accessToken)).statusCode, 200, 'B accepted (and cached) the token first')
-    await replicaA.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } })
+    t.equal((await replicaA.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: tokens.refreshToken } })).statusCode, 204)
     assertRevoked(t, await me(replicaB, tokens.accessToken), 'B after logout through A')
   })
 
   t.test('password change', async (t) => {
     const { tokens } = await signUp(replicaA)
     t.equal((await me(replicaB, tokens.accessToken)).statusCode, 200)
-    await replicaA.inject({ method: 'PATCH', url: '/v1/users/me', headers: bearer(tokens.accessToken), payload: { password: NEW_PASSWORD, currentPassword: PASSWORD } })
+    t.equal((await replicaA.inject({ method: 'PATCH', url: '/v1/users/me', headers: bearer(tokens.accessToken), payload: { password: NEW_PASSWORD, currentPassword: PASSWORD } })).statusCode, 200)
     assertRevoked(t, await me(replicaB, tokens.accessToken), 'B after a password change through A')
   })
 
@@ -139,7 +135,7 @@ t.test('two replicas on one PostgreSQL and one Redis: a revocation through one h
     const admin = await createTestUser(replicaA, 'admin')
     const { tokens } = await signUp(replicaA)
     t.equal((await me(replicaB, tokens.accessToken)).statusCode, 200)
-    await replicaA.inject({ method: 'PATCH', url: `/v1/users/${tokens.user.id}`, headers: admin.headers, payload: { role: 'admin' } })
+    t.equal((await replicaA.inject({ method: 'PATCH', url: `/v1/users/${tokens.user.id}`, headers: admin.headers, payload: { role: 'admin' } })).statusCode, 200)
     assertRevoked(t, await me(replicaB, tokens.accessToken), 'B after a role change through A')
   })
 })

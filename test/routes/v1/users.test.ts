@@ -1,23 +1,22 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../../helper.js'
-import { createTestUser } from '../../support/users.js'
-import { uniqueEmail } from '../../support/fixtures.js'
+import { createTestUser, loginTokens, registerAndLogin, TEST_PASSWORD } from '../../support/users.js'
+import { PROBLEM_JSON, problemType } from '../../support/fixtures.js'
 
-const PASSWORD = 'correct horse battery staple'
+const PASSWORD = TEST_PASSWORD
 const NEW_PASSWORD = 'tr0ub4dor & 3 more words'
 
 /** A user who signed up through the API, so has a real password, plus a fresh login. */
 async function signedUp (app: FastifyInstance) {
-  const email = uniqueEmail('grace')
-  await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password: PASSWORD, name: 'Grace' } })
-  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
-  const tokens = login.json<{ accessToken: string, refreshToken: string, user: { id: string } }>()
-  return { email, tokens, headers: { authorization: `Bearer ${tokens.accessToken}` } }
+  return registerAndLogin(app, { prefix: 'grace', name: 'Grace' })
 }
 
+// One app for the whole file: every test works on users of its own (unique emails, fresh ids), and the sign-in
+// lock is keyed by account, so no test sees another's state.
+const { app } = await buildTestApp(t)
+
 t.test('GET /v1/users/me answers the caller\'s account', async (t) => {
-  const { app } = await buildTestApp(t)
   const user = await createTestUser(app)
   const response = await app.inject({ method: 'GET', url: '/v1/users/me', headers: user.headers })
   t.equal(response.statusCode, 200)
@@ -29,22 +28,19 @@ t.test('GET /v1/users/me answers the caller\'s account', async (t) => {
 })
 
 t.test('GET /v1/users/me without a token answers 401 with www-authenticate', async (t) => {
-  const { app } = await buildTestApp(t)
   const response = await app.inject({ method: 'GET', url: '/v1/users/me' })
   t.equal(response.statusCode, 401)
   t.equal(response.headers['www-authenticate'], 'Bearer')
-  t.match(response.headers['content-type'], /^application\/problem\+json/)
+  t.match(response.headers['content-type'], PROBLEM_JSON)
 })
 
 t.test('GET /v1/users/me for a deleted account answers 401', async (t) => {
-  const { app } = await buildTestApp(t)
   const user = await createTestUser(app)
   await app.db.query('DELETE FROM users WHERE id = $1', [user.id])
   t.equal((await app.inject({ method: 'GET', url: '/v1/users/me', headers: user.headers })).statusCode, 401)
 })
 
 t.test('PATCH /v1/users/me changes the name', async (t) => {
-  const { app } = await buildTestApp(t)
   const user = await createTestUser(app)
   const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers: user.headers, payload: { name: 'Renamed' } })
   t.equal(response.statusCode, 200)
@@ -54,7 +50,6 @@ t.test('PATCH /v1/users/me changes the name', async (t) => {
 })
 
 t.test('PATCH /v1/users/me with role or an unknown field answers 400 and changes nothing', async (t) => {
-  const { app } = await buildTestApp(t)
   const user = await createTestUser(app)
   for (const payload of [{ role: 'admin' }, { name: 'X', role: 'admin' }, { email: 'new@example.test' }, {}]) {
     const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers: user.headers, payload })
@@ -66,7 +61,6 @@ t.test('PATCH /v1/users/me with role or an unknown field answers 400 and changes
 })
 
 t.test('PATCH /v1/users/me with invalid values answers 400', async (t) => {
-  const { app } = await buildTestApp(t)
   const { headers } = await signedUp(app)
   for (const payload of [{ name: '' }, { name: 'n'.repeat(101) }, { password: 'short', currentPassword: PASSWORD }]) {
     const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload })
@@ -75,7 +69,6 @@ t.test('PATCH /v1/users/me with invalid values answers 400', async (t) => {
 })
 
 t.test('PATCH /v1/users/me with a new password but no currentPassword answers 400', async (t) => {
-  const { app } = await buildTestApp(t)
   const { headers } = await signedUp(app)
   const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: NEW_PASSWORD } })
   t.equal(response.statusCode, 400)
@@ -84,17 +77,15 @@ t.test('PATCH /v1/users/me with a new password but no currentPassword answers 40
 })
 
 t.test('PATCH /v1/users/me with a wrong currentPassword answers 403 and keeps the old password', async (t) => {
-  const { app } = await buildTestApp(t)
   const { email, headers } = await signedUp(app)
   const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: NEW_PASSWORD, currentPassword: 'not my password' } })
   t.equal(response.statusCode, 403)
-  t.match(response.headers['content-type'], /^application\/problem\+json/)
+  t.match(response.headers['content-type'], PROBLEM_JSON)
   const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
   t.equal(login.statusCode, 200)
 })
 
 t.test('password change: the new password signs in, the old does not, older refresh tokens are revoked', async (t) => {
-  const { app } = await buildTestApp(t)
   const { email, tokens, headers } = await signedUp(app)
   const otherDevice = (await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })).json<{ refreshToken: string }>()
   const response = await app.inject({ method: 'PATCH', url: '/v1/users/me', headers, payload: { password: NEW_PASSWORD, currentPassword: PASSWORD } })
@@ -109,7 +100,6 @@ t.test('password change: the new password signs in, the old does not, older refr
 })
 
 t.test('GET /v1/users lists accounts for an admin, paged', async (t) => {
-  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   for (let i = 0; i < 3; i++) await createTestUser(app)
   const response = await app.inject({ method: 'GET', url: '/v1/users?page=1&limit=2', headers: admin.headers })
@@ -126,7 +116,6 @@ t.test('GET /v1/users lists accounts for an admin, paged', async (t) => {
 })
 
 t.test('GET /v1/users with out-of-range paging answers 400', async (t) => {
-  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   for (const query of ['page=0', 'limit=0', 'limit=101', 'page=x', 'sort=name']) {
     const response = await app.inject({ method: 'GET', url: `/v1/users?${query}`, headers: admin.headers })
@@ -135,7 +124,6 @@ t.test('GET /v1/users with out-of-range paging answers 400', async (t) => {
 })
 
 t.test('a customer on every admin route answers 403', async (t) => {
-  const { app } = await buildTestApp(t)
   const customer = await createTestUser(app)
   const list = await app.inject({ method: 'GET', url: '/v1/users', headers: customer.headers })
   t.equal(list.statusCode, 403)
@@ -146,13 +134,11 @@ t.test('a customer on every admin route answers 403', async (t) => {
 })
 
 t.test('admin routes without a token answer 401', async (t) => {
-  const { app } = await buildTestApp(t)
   t.equal((await app.inject({ method: 'GET', url: '/v1/users' })).statusCode, 401)
   t.equal((await app.inject({ method: 'PATCH', url: `/v1/users/${crypto.randomUUID()}`, payload: { role: 'admin' } })).statusCode, 401)
 })
 
 t.test('PATCH /v1/users/:id lets an admin change a role', async (t) => {
-  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const { email, tokens } = await signedUp(app)
   const response = await app.inject({ method: 'PATCH', url: `/v1/users/${tokens.user.id}`, headers: admin.headers, payload: { role: 'admin' } })
@@ -166,11 +152,10 @@ t.test('PATCH /v1/users/:id lets an admin change a role', async (t) => {
 })
 
 t.test('PATCH /v1/users/:id answers 404 for an unknown id and 400 for a bad id or body', async (t) => {
-  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   const unknown = await app.inject({ method: 'PATCH', url: `/v1/users/${crypto.randomUUID()}`, headers: admin.headers, payload: { role: 'admin' } })
   t.equal(unknown.statusCode, 404)
-  t.match(unknown.headers['content-type'], /^application\/problem\+json/)
+  t.match(unknown.headers['content-type'], PROBLEM_JSON)
   const badId = await app.inject({ method: 'PATCH', url: '/v1/users/not-a-uuid', headers: admin.headers, payload: { role: 'admin' } })
   t.equal(badId.statusCode, 400)
   for (const payload of [{ role: 'superuser' }, {}, { role: 'admin', name: 'x' }]) {
@@ -183,8 +168,7 @@ t.test('PATCH /v1/users/:id answers 404 for an unknown id and 400 for a bad id o
 async function signedUpAdmin (app: FastifyInstance) {
   const { email, tokens } = await signedUp(app)
   await app.db.query("UPDATE users SET role = 'admin' WHERE id = $1", [tokens.user.id])
-  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD } })
-  const admin = login.json<{ accessToken: string, refreshToken: string, user: { id: string, role: string } }>()
+  const admin = await loginTokens(app, email, PASSWORD)
   if (admin.user.role !== 'admin') throw new Error('promotion did not take')
   return { id: admin.user.id, email, refreshToken: admin.refreshToken, headers: { authorization: `Bearer ${admin.accessToken}` } }
 }
@@ -195,7 +179,6 @@ function roleClaim (accessToken: string): unknown {
 }
 
 t.test('a demoted admin\'s still-valid token is refused on every admin route: no self re-promotion', async (t) => {
-  const { app } = await buildTestApp(t)
   const a = await signedUpAdmin(app)
   const b = await signedUpAdmin(app)
   const victim = await createTestUser(app)
@@ -206,8 +189,8 @@ t.test('a demoted admin\'s still-valid token is refused on every admin route: no
   // The demotion ended a's sessions: its token is refused before any role is read (401 token-revoked).
   const refused = (response: { statusCode: number, headers: Record<string, unknown>, json: () => { type: string } }, label: string) => {
     t.equal(response.statusCode, 401, label)
-    t.match(response.headers['content-type'], /^application\/problem\+json/)
-    t.match(response.json().type, /\/problems\/token-revoked$/)
+    t.match(response.headers['content-type'], PROBLEM_JSON)
+    t.equal(response.json().type, problemType('token-revoked'))
   }
   for (const target of [a.id, victim.id, b.id]) {
     for (const role of ['admin', 'customer']) {
@@ -224,16 +207,14 @@ t.test('a demoted admin\'s still-valid token is refused on every admin route: no
 })
 
 t.test('a demotion written to the database behind the API\'s back still gets 403 on admin routes (the role is re-read)', async (t) => {
-  const { app } = await buildTestApp(t)
   const a = await signedUpAdmin(app)
   await app.db.query("UPDATE users SET role = 'customer' WHERE id = $1", [a.id])
   const response = await app.inject({ method: 'GET', url: '/v1/users', headers: a.headers })
   t.equal(response.statusCode, 403)
-  t.match(response.json().type, /\/problems\/forbidden$/)
+  t.equal(response.json().type, problemType('forbidden'))
 })
 
 t.test('a role change ends the target\'s sessions; the next sign-in carries the new role', async (t) => {
-  const { app } = await buildTestApp(t)
   const a = await signedUpAdmin(app)
   const b = await signedUpAdmin(app)
   t.equal((await app.inject({ method: 'PATCH', url: `/v1/users/${a.id}`, headers: b.headers, payload: { role: 'customer' } })).statusCode, 200)
@@ -245,7 +226,6 @@ t.test('a role change ends the target\'s sessions; the next sign-in carries the 
 })
 
 t.test('setting the role an account already has changes nothing and keeps its sessions', async (t) => {
-  const { app } = await buildTestApp(t)
   const admin = await signedUpAdmin(app)
   const { tokens } = await signedUp(app)
   const same = await app.inject({ method: 'PATCH', url: `/v1/users/${tokens.user.id}`, headers: admin.headers, payload: { role: 'customer' } })
@@ -254,7 +234,6 @@ t.test('setting the role an account already has changes nothing and keeps its se
 })
 
 t.test('refresh reads the role from the database: a token minted after a demotion says customer', async (t) => {
-  const { app } = await buildTestApp(t)
   const a = await signedUpAdmin(app)
   // Straight in the database, so the sessions survive and only refresh's own reading of the role is tested.
   await app.db.query("UPDATE users SET role = 'customer' WHERE id = $1", [a.id])
@@ -266,21 +245,19 @@ t.test('refresh reads the role from the database: a token minted after a demotio
 })
 
 t.test('an admin cannot change their own role: 403 own-role-change, role and sessions kept', async (t) => {
-  const { app } = await buildTestApp(t)
   const admin = await signedUpAdmin(app)
   for (const role of ['customer', 'admin']) {
     const response = await app.inject({ method: 'PATCH', url: `/v1/users/${admin.id}`, headers: admin.headers, payload: { role } })
     t.equal(response.statusCode, 403, role)
-    t.match(response.headers['content-type'], /^application\/problem\+json/)
-    t.match(response.json().type, /\/problems\/own-role-change$/)
-    t.match(response.json().detail, /own role/)
+    t.match(response.headers['content-type'], PROBLEM_JSON)
+    t.equal(response.json().type, problemType('own-role-change'))
+    t.equal(response.json().detail, 'An admin cannot change their own role; ask another admin')
   }
   t.equal((await app.inject({ method: 'GET', url: '/v1/users', headers: admin.headers })).statusCode, 200, 'still an admin')
   t.equal((await app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: admin.refreshToken } })).statusCode, 200)
 })
 
 t.test('an admin token whose account was deleted answers 401 on admin routes', async (t) => {
-  const { app } = await buildTestApp(t)
   const admin = await createTestUser(app, 'admin')
   await app.db.query('DELETE FROM users WHERE id = $1', [admin.id])
   t.equal((await app.inject({ method: 'GET', url: '/v1/users', headers: admin.headers })).statusCode, 401)
