@@ -9,13 +9,16 @@ export interface HeaderSpec {
   schema: Record<string, unknown>
 }
 
+/** A caller's X-Request-Id is kept when it matches this (src/server-options.ts), else one is generated. */
+export const REQUEST_ID_PATTERN = '^[A-Za-z0-9._-]{1,128}$'
+
 const seconds = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }
 
 export const HEADERS = {
   'X-Request-Id': {
     description: 'Correlation id: the caller\'s when it is a sane token, else generated',
     required: true,
-    schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$', maxLength: 128 }
+    schema: { type: 'string', pattern: REQUEST_ID_PATTERN, maxLength: 128 }
   },
   'Access-Control-Allow-Origin': {
     description: 'Present only when the request\'s Origin is listed in CORS_ORIGINS; never echoes an unlisted origin',

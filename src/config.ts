@@ -4,7 +4,7 @@ import { FormatRegistry, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DURATION_PATTERN, parseDurationMs } from './duration.js'
 import type { DatabasePooler } from './database/postgres.js'
-import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../schemas/order.js'
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, type OrderCaps } from '../schemas/order.js'
 
 // TypeBox's Value checker knows no formats by itself; config needs only this one.
 if (!FormatRegistry.Has('email')) FormatRegistry.Set('email', (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))
@@ -126,16 +126,6 @@ export interface Config {
   passwordHashQueueMax: number
   /** src/database/circuit.ts: fail fast after `threshold` consecutive connection failures, probe after `cooldownMs`. */
   databaseBreaker: { threshold: number, cooldownMs: number }
-}
-
-export interface OrderCaps {
-  /** Request schema limits, so they appear in the OpenAPI document. */
-  maxUnitsPerLine: number
-  maxLines: number
-  /** Units in one order, all lines together. */
-  maxUnits: number
-  /** Units in one customer's placed (not cancelled) orders, the new order included. */
-  maxOpenUnitsPerCustomer: number
 }
 
 export type JwtSecretSource = 'environment' | 'development-file' | 'generated'

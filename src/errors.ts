@@ -2,7 +2,7 @@
  * Application errors: services throw these, the errors plugin turns them into
  * RFC 9457 problem responses. Nothing here knows about HTTP transport beyond the status code.
  */
-export const PROBLEM_TYPE_BASE = 'https://fastify-shop-api.example/problems/'
+export { PROBLEM_TYPE_BASE } from '../schemas/problem.js'
 
 export class AppError extends Error {
   constructor (

@@ -1,12 +1,9 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyRequest } from 'fastify'
-import { AppError, PROBLEM_TYPE_BASE } from './errors.js'
+import { AppError } from './errors.js'
 import { isDatabaseUnavailable } from './database/errors.js'
 import { loggableName } from './log-url.js'
-import type { ProblemBody } from '../schemas/problem.js'
-
-/** The media type of every error answer (RFC 9457 §3), wherever it is written. */
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+import { PROBLEM_TYPE_BASE, type ProblemBody } from '../schemas/problem.js'
 
 export interface ProblemResponse {
   body: ProblemBody

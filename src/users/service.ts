@@ -1,5 +1,6 @@
 import type { Database } from '../database/types.js'
-import type { User, UpdateMeBody, UpdateUserBody } from '../../schemas/user.js'
+import type { Role, User, UpdateMeBody, UpdateUserBody } from '../../schemas/user.js'
+import type { Queryable } from '../database/types.js'
 import { pagination, type Pagination } from '../../schemas/pagination.js'
 import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { isUniqueViolation } from '../database/errors.js'
@@ -29,6 +30,16 @@ export async function registerUser (deps: UsersDeps, input: { email: string, pas
     if (isUniqueViolation(error, users.EMAIL_UNIQUE_CONSTRAINT)) throw new ConflictError('An account with this email already exists', 'email-taken')
     throw error
   }
+}
+
+/**
+ * The account's role now, for checks that must not trust a token's older claim (plugins/auth.ts): one primary-key
+ * read. A token whose account was deleted is no longer a valid sign-in.
+ */
+export async function currentRole (db: Queryable, userId: string): Promise<Role> {
+  const role = await users.findUserRole(db, userId)
+  if (role === undefined) throw new UnauthorizedError('The account of this token no longer exists')
+  return role
 }
 
 /** The caller's own account; a token whose user was deleted is no longer a valid sign-in. */
