@@ -75,11 +75,8 @@ export async function updateOwnAccount (deps: UsersDeps, caller: { id: string, i
   const { row: updated, revoked } = await deps.db.transaction(async (tx) => {
     let row: users.UserRow | undefined = account
     let revoked: string[] = []
-    if (name !== undefined) row = await users.updateUserName(tx, userId, name)
-    if (newHash !== undefined) {
-      row = await users.updateUserPasswordHash(tx, userId, newHash)
-      revoked = await revokeAllOfUser(tx, userId)
-    }
+    if (name !== undefined || newHash !== undefined) row = await users.updateUser(tx, userId, { name, passwordHash: newHash })
+    if (newHash !== undefined) revoked = await revokeAllOfUser(tx, userId)
     return { row, revoked }
   })
   // After the commit, before the answer: from here on every replica refuses the old access tokens.
@@ -136,7 +133,7 @@ export async function changeAccount (deps: UsersDeps, actorId: string, userId: s
     const before = await users.lockUserState(tx, userId)
     if (before === undefined) return { row: undefined, revoked: [] }
     let row = await users.findUserById(tx, userId)
-    if (role !== undefined) row = await users.updateUserRole(tx, userId, role)
+    if (role !== undefined) row = await users.updateUser(tx, userId, { role })
     if (disabled !== undefined) row = await users.updateUserDisabled(tx, userId, disabled)
     const endsSessions = (role !== undefined && before.role !== role) || (disabled === true && !before.disabled)
     const revoked = endsSessions ? await revokeAllOfUser(tx, userId) : []
