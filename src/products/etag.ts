@@ -12,11 +12,17 @@ function tagsOf (header: string): string[] {
   return header.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '')
 }
 
-/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2): a W/ prefix does not matter. */
-export function noneMatch (header: string | undefined, etag: string): boolean {
-  if (header === undefined) return true
-  const tags = tagsOf(header)
-  return !tags.some((tag) => tag === '*' || tag.replace(/^W\//, '') === etag)
+/**
+ * The entity tags an If-None-Match header names (routes parse it, the service compares): undefined without the
+ * header. It uses the weak comparison (RFC 9110 §13.1.2), so a W/ prefix is dropped here.
+ */
+export function parseIfNoneMatch (header: string | undefined): string[] | undefined {
+  return header === undefined ? undefined : tagsOf(header).map((tag) => tag.replace(/^W\//, ''))
+}
+
+/** Whether the client's copy, named by the tags of its If-None-Match, is this version: then 304. */
+export function isCurrent (knownEtags: readonly string[] | undefined, etag: string): boolean {
+  return knownEtags !== undefined && knownEtags.some((tag) => tag === '*' || tag === etag)
 }
 
 /**

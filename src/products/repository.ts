@@ -111,7 +111,7 @@ export async function insertProduct (db: Queryable, input: ProductCreate): Promi
  * conditional: no row comes back when the version moved on, so a stale writer cannot overwrite a newer one.
  */
 export async function updateProduct (
-  db: Queryable, id: string, patch: ProductPatch, expectedVersions: number[] | undefined
+  db: Queryable, id: string, patch: ProductPatch, expectedVersions: readonly number[] | undefined
 ): Promise<ProductRecord | undefined> {
   const { rows } = await db.query<ProductRow>(
     `UPDATE products SET
