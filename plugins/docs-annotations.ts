@@ -30,7 +30,7 @@ function isObject (value: unknown): value is JsonObject {
 }
 
 /** `GET /v1/products/{id}/cancel` → `getProductsByIdCancel`: stable, unique per method and path. */
-export function operationIdFor (method: string, path: string): string {
+function operationIdFor (method: string, path: string): string {
   const words = path.split('/').filter((segment) => segment !== '' && segment !== 'v1').map((segment) => {
     const param = /^\{(.+)\}$/.exec(segment)?.[1]
     const word = param === undefined ? segment : `by-${param}`

@@ -1,3 +1,5 @@
+import { AUTH_SCHEME } from './auth.js'
+
 /**
  * Response headers as the OpenAPI document states them, each written once: the document lists them under
  * `components.headers` and every response refers to them by `$ref` (plugins/docs-annotations.ts). `required`
@@ -61,7 +63,7 @@ export const HEADERS = {
   'WWW-Authenticate': {
     description: 'The scheme to authenticate with',
     required: true,
-    schema: { type: 'string', enum: ['Bearer'] }
+    schema: { type: 'string', enum: [AUTH_SCHEME] }
   }
 } satisfies Record<string, HeaderSpec>
 

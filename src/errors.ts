@@ -4,6 +4,7 @@
  * needs besides the body (wait this long, authenticate so) is data, turned into headers in src/problem-headers.ts.
  */
 import { problemHeaders, type ProblemHints } from './problem-headers.js'
+import { AUTH_SCHEME } from '../schemas/auth.js'
 
 export { PROBLEM_TYPE_BASE } from '../schemas/problem.js'
 export type { ProblemHints } from './problem-headers.js'
@@ -38,7 +39,7 @@ export class BadRequestError extends AppError {
 
 export class UnauthorizedError extends AppError {
   constructor (message = 'Authentication required') {
-    super(401, 'unauthorized', message, {}, { authenticate: 'Bearer' })
+    super(401, 'unauthorized', message, {}, { authenticate: AUTH_SCHEME })
   }
 }
 
@@ -48,7 +49,7 @@ export class UnauthorizedError extends AppError {
  */
 export class TokenRevokedError extends AppError {
   constructor () {
-    super(401, 'token-revoked', 'This access token\'s session has ended (sign-out, password or role change); sign in again', {}, { authenticate: 'Bearer' })
+    super(401, 'token-revoked', 'This access token\'s session has ended (sign-out, password or role change); sign in again', {}, { authenticate: AUTH_SCHEME })
   }
 }
 

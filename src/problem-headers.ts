@@ -1,3 +1,5 @@
+import type { AUTH_SCHEME } from '../schemas/auth.js'
+
 /**
  * What an error tells the client beyond its body, as data: the services and plugins that throw set these, and
  * problemHeaders below is the one place that turns them into HTTP response headers (src/problem.ts uses it for
@@ -7,7 +9,7 @@ export interface ProblemHints {
   /** Seconds to wait before retrying (Retry-After). */
   retryAfterSeconds?: number
   /** The scheme to authenticate with (WWW-Authenticate). */
-  authenticate?: 'Bearer'
+  authenticate?: typeof AUTH_SCHEME
   /** The methods the resource does serve (Allow). */
   allowedMethods?: readonly string[]
   /** The connection ends after this answer: the rest of the request may still be arriving (Connection: close). */

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { AppError } from './errors.js'
 import { problemHeaders } from './problem-headers.js'
+import { AUTH_SCHEME } from '../schemas/auth.js'
 import { isDatabaseUnavailable } from './database/errors.js'
 import { loggableName } from './log-url.js'
 import { PROBLEM_TYPE_BASE, type ProblemBody } from '../schemas/problem.js'
@@ -124,7 +125,7 @@ export function toProblem (thrown: unknown, request: FastifyRequest, hideInterna
   const status = declaredStatus(fastifyError)
   if (status !== undefined && (status < 500 || status === 503)) {
     const slug = FASTIFY_CODE_SLUGS[fastifyError.code] ?? titleOf(status).toLowerCase().replace(/[^a-z]+/g, '-')
-    const headers = problemHeaders(status === 401 ? { authenticate: 'Bearer' } : {})
+    const headers = problemHeaders(status === 401 ? { authenticate: AUTH_SCHEME } : {})
     // Fastify's 415 names only what was sent; the client needs what to send instead.
     const detail = slug === 'unsupported-media-type' ? unsupportedMediaTypeDetail(request) : fastifyError.message
     return { body: { type: problemType(slug), title: titleOf(status), status, detail, ...base }, headers }
