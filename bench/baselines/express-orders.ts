@@ -2,10 +2,11 @@ import { z } from 'zod'
 import type { BaselineDatabase } from './database.js'
 import { INSERT_ORDER_SQL } from '../../src/orders/repository.js'
 import { STOCK_SQL } from '../../src/orders/stock-repository.js'
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../../schemas/order.js'
 
-/** docs/api.md: 1–50 lines, distinct products, quantity 1–1000; unknown fields rejected. */
+/** The service's hard ceilings (schemas/order.ts): 1–50 lines, distinct products, quantity 1–1000; unknown fields rejected. */
 export const OrderBody = z.strictObject({
-  items: z.array(z.strictObject({ productId: z.uuid(), quantity: z.int().min(1).max(1000) })).min(1).max(50)
+  items: z.array(z.strictObject({ productId: z.uuid(), quantity: z.int().min(1).max(MAX_LINE_QUANTITY) })).min(1).max(MAX_ORDER_LINES)
     .refine((items) => new Set(items.map((item) => item.productId.toLowerCase())).size === items.length, 'productId must be distinct')
 })
 export type OrderBody = z.infer<typeof OrderBody>
