@@ -1,3 +1,5 @@
+import { MAX_INT4 } from '../../schemas/product.js'
+
 /**
  * Strong entity tags for products (RFC 9110 §8.8.3): `"<id>-<version>"`. The version moves on every change
  * of the representation, stock included, so equal tags mean byte-identical bodies.
@@ -6,7 +8,8 @@ export function productEtag (product: { id: string, version: number }): string {
   return `"${product.id}-${product.version}"`
 }
 
-const MAX_VERSION = 2_147_483_647
+/** The version column is a PostgreSQL integer. */
+const MAX_VERSION = MAX_INT4
 
 function tagsOf (header: string): string[] {
   return header.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '')
