@@ -1,6 +1,5 @@
 import type { Queryable } from '../database/types.js'
 import type { ProductVersion } from '../products/repository.js'
-import { MAX_INT4 } from '../../schemas/product.js'
 
 export interface LockedProduct {
   id: string
@@ -21,7 +20,7 @@ export const STOCK_SQL = {
   readLiveProducts: LIVE_PRODUCTS,
   lockLiveProducts: `${LIVE_PRODUCTS} FOR UPDATE`,
   adjustStock: `UPDATE products p
-     SET stock = LEAST(p.stock::bigint + change.delta, ${MAX_INT4})::int, version = p.version + 1, updated_at = now()
+     SET stock = LEAST(p.stock::bigint + change.delta, 2147483647)::int, version = p.version + 1, updated_at = now()
      FROM unnest($1::uuid[], $2::int[]) AS change (id, delta)
      WHERE p.id = change.id
      RETURNING p.id, p.version`
