@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { ForbiddenError, UnauthorizedError } from '../src/errors.js'
-import { findUserRole } from '../src/users/repository.js'
+import { currentRole } from '../src/users/service.js'
 import { assertSessionLive } from '../src/auth/sessions.js'
 import { problems } from '../schemas/responses.js'
 import type { Role } from '../schemas/user.js'
@@ -116,8 +116,7 @@ async function authPlugin (fastify: FastifyInstance) {
     if (!roles.includes(request.user.role)) throw new ForbiddenError()
     // The claim is up to ACCESS_TOKEN_TTL old; a demotion must take effect at once, not when the token expires.
     // One primary-key read, on the routes that ask for a role only.
-    const current = await findUserRole(fastify.db, request.user.sub)
-    if (current === undefined) throw new UnauthorizedError('The account of this token no longer exists')
+    const current = await currentRole(fastify.db, request.user.sub)
     if (!roles.includes(current)) throw new ForbiddenError('Your role changed since this token was issued; sign in again')
   })
 

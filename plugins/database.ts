@@ -1,10 +1,9 @@
-import { basename } from 'node:path'
 import fp from 'fastify-plugin'
 import fastifyPostgres from '@fastify/postgres'
 import type { FastifyInstance } from 'fastify'
 import { postgresDatabase, postgresPoolConfig, serverTimeouts } from '../src/database/postgres.js'
 import { migrate } from '../src/database/migrate.js'
-import { insertDemoCatalog } from '../src/products/demo-catalog.js'
+import { seedNewEmbeddedDatabase } from '../src/products/demo-catalog.js'
 import type { Database } from '../src/database/types.js'
 import { tracingOn } from '../src/tracing.js'
 import { guardDatabase, type DatabaseCircuit } from '../src/database/circuit.js'
@@ -51,11 +50,8 @@ async function databasePlugin (fastify: FastifyInstance) {
   if (fastify.config.database.migrateOnStart) {
     const applied = await migrate(db)
     if (applied.length > 0) fastify.log.info({ applied }, 'migrations applied')
-    // `npm ci && npm start` should show a catalog in Swagger UI at once: the embedded database seeds itself
-    // when this boot created it (the first migration ran). Real PostgreSQL is seeded only by `npm run seed`.
-    if (db.kind === 'pglite' && applied.some((file) => basename(file).startsWith('001.'))) {
-      fastify.log.info({ products: await insertDemoCatalog(db) }, 'new embedded database: demo catalog loaded')
-    }
+    const seeded = await seedNewEmbeddedDatabase(db, applied)
+    if (seeded !== undefined) fastify.log.info({ products: seeded }, 'new embedded database: demo catalog loaded')
   }
 }
 

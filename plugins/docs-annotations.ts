@@ -1,4 +1,5 @@
 import { HEADERS, type HeaderName } from '../schemas/headers.js'
+import { PROBLEM_MEDIA_TYPE } from '../schemas/problem.js'
 import { problemExample, type ProblemSlug } from '../schemas/problem-examples.js'
 
 /**
@@ -21,7 +22,7 @@ const headerRef = (name: HeaderName) => ({ $ref: `#/components/headers/${name}` 
 const exampleRef = (slug: string) => ({ $ref: `#/components/examples/${slug}` })
 
 function problemContent (slugs: ProblemSlug[]) {
-  return { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, examples: Object.fromEntries(slugs.map((slug) => [slug, problemExample(slug)])) } }
+  return { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' }, examples: Object.fromEntries(slugs.map((slug) => [slug, problemExample(slug)])) } }
 }
 
 function isObject (value: unknown): value is JsonObject {
@@ -29,7 +30,7 @@ function isObject (value: unknown): value is JsonObject {
 }
 
 /** `GET /v1/products/{id}/cancel` → `getProductsByIdCancel`: stable, unique per method and path. */
-export function operationIdFor (method: string, path: string): string {
+function operationIdFor (method: string, path: string): string {
   const words = path.split('/').filter((segment) => segment !== '' && segment !== 'v1').map((segment) => {
     const param = /^\{(.+)\}$/.exec(segment)?.[1]
     const word = param === undefined ? segment : `by-${param}`
@@ -77,7 +78,7 @@ function annotateResponses (path: string, operation: JsonObject, responses: Json
 
 /** Adds a problem example to a documented problem response (the body parser's own 400s, for instance). */
 function addExample (response: JsonObject, slug: ProblemSlug): void {
-  const media = isObject(response.content) ? response.content['application/problem+json'] : undefined
+  const media = isObject(response.content) ? response.content[PROBLEM_MEDIA_TYPE] : undefined
   if (!isObject(media)) return
   const examples = isObject(media.examples) ? media.examples : {}
   examples[slug] ??= problemExample(slug)

@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { MethodNotAllowedError, NotFoundError } from '../src/errors.js'
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../src/problem.js'
+import { toProblem } from '../src/problem.js'
+import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
 import { RouteMethods } from '../src/route-methods.js'
 
 declare module 'fastify' {

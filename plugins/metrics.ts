@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { FastifyInstance } from 'fastify'
+import { CIRCUIT_STATES } from '../schemas/health.js'
 
 /** The route label of a request that matched no route: raw URLs would make one series per probe of a scanner. */
 export const UNMATCHED_ROUTE = 'unmatched'
@@ -41,7 +42,7 @@ function registerDatabasePool (fastify: FastifyInstance, registry: Registry) {
 }
 
 function registerDatabaseCircuit (fastify: FastifyInstance, registry: Registry) {
-  const states = ['closed', 'open', 'half-open'] as const
+  const states = CIRCUIT_STATES
   new Gauge({ // eslint-disable-line no-new
     name: 'db_circuit_state',
     help: 'Database circuit breaker: 1 for the current state (closed, open: requests fail fast with 503, half-open: probing)',

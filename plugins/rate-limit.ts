@@ -40,7 +40,7 @@ export const CLIENT_POLICY = 'default'
 
 class RateLimitedError extends AppError {
   constructor (slug: string, detail: string, retryAfterSeconds: number) {
-    super(429, slug, detail, {}, { 'retry-after': String(Math.max(1, retryAfterSeconds)) })
+    super(429, slug, detail, {}, { retryAfterSeconds: Math.max(1, retryAfterSeconds) })
   }
 }
 

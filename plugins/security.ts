@@ -10,7 +10,8 @@ const EXPOSED_HEADERS = [
   'ratelimit-policy', 'ratelimit'
 ]
 
-const HELMET_OPTIONS: HelmetOptions = {
+/** The helmet options every answer's headers come from; test/plugins/security.test.ts checks them against @fastify/helmet. */
+export const HELMET_OPTIONS = {
   contentSecurityPolicy: {
     directives: {
       // Swagger UI at /docs inlines styles and shows data: images; nothing else needs more than 'self'.
@@ -20,7 +21,7 @@ const HELMET_OPTIONS: HelmetOptions = {
       'upgrade-insecure-requests': null
     }
   }
-}
+} satisfies HelmetOptions
 
 type HeaderValue = Parameters<ServerResponse['setHeader']>[1]
 

@@ -1,6 +1,9 @@
 import { Type } from '@sinclair/typebox'
 import { Email, Name, Password, User } from './user.js'
 
+/** The one authentication scheme: `Authorization: Bearer <accessToken>`, and the challenge of every 401. */
+export const AUTH_SCHEME = 'Bearer'
+
 /** Swagger UI prefills this: a visible placeholder, never a real or famous passphrase a user might keep. */
 const EXAMPLE_PASSWORD = 'choose-your-own-passphrase'
 
@@ -22,7 +25,7 @@ export const RefreshTokenBody = Type.Object({
 export const Tokens = Type.Object({
   accessToken: Type.String({ description: 'JWT for Authorization: Bearer' }),
   refreshToken: Type.String({ description: 'Opaque; single use; exchange at POST /v1/auth/refresh' }),
-  tokenType: Type.Literal('Bearer'),
+  tokenType: Type.Literal(AUTH_SCHEME),
   expiresIn: Type.Integer({ minimum: 1, description: 'Access token lifetime in seconds' }),
   user: Type.Ref(User)
 }, { $id: 'Tokens', additionalProperties: false })

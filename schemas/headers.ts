@@ -1,3 +1,5 @@
+import { AUTH_SCHEME } from './auth.js'
+
 /**
  * Response headers as the OpenAPI document states them, each written once: the document lists them under
  * `components.headers` and every response refers to them by `$ref` (plugins/docs-annotations.ts). `required`
@@ -9,13 +11,16 @@ export interface HeaderSpec {
   schema: Record<string, unknown>
 }
 
+/** A caller's X-Request-Id is kept when it matches this (src/server-options.ts), else one is generated. */
+export const REQUEST_ID_PATTERN = '^[A-Za-z0-9._-]{1,128}$'
+
 const seconds = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }
 
 export const HEADERS = {
   'X-Request-Id': {
     description: 'Correlation id: the caller\'s when it is a sane token, else generated',
     required: true,
-    schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$', maxLength: 128 }
+    schema: { type: 'string', pattern: REQUEST_ID_PATTERN, maxLength: 128 }
   },
   'Access-Control-Allow-Origin': {
     description: 'Present only when the request\'s Origin is listed in CORS_ORIGINS; never echoes an unlisted origin',
@@ -58,7 +63,7 @@ export const HEADERS = {
   'WWW-Authenticate': {
     description: 'The scheme to authenticate with',
     required: true,
-    schema: { type: 'string', enum: ['Bearer'] }
+    schema: { type: 'string', enum: [AUTH_SCHEME] }
   }
 } satisfies Record<string, HeaderSpec>
 

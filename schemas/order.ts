@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { StringEnum, Timestamp, Uuid, withOptionalDefaults } from './common.js'
 import { PageQueryFields } from './pagination.js'
-import type { OrderCaps } from '../src/config.js'
 
 /**
  * Hard ceilings: the database CHECK allows 1–1000 units per line, and totals are sized for 50 such lines.
@@ -9,6 +8,17 @@ import type { OrderCaps } from '../src/config.js'
  */
 export const MAX_ORDER_LINES = 50
 export const MAX_LINE_QUANTITY = 1000
+
+/** OWASP API6 caps (src/config.ts reads them from the environment): how much stock orders may reserve. */
+export interface OrderCaps {
+  /** Request schema limits, so they appear in the OpenAPI document. */
+  maxUnitsPerLine: number
+  maxLines: number
+  /** Units in one order, all lines together. */
+  maxUnits: number
+  /** Units in one customer's placed (not cancelled) orders, the new order included. */
+  maxOpenUnitsPerCustomer: number
+}
 
 export const OrderItem = Type.Object({
   productId: Type.Ref(Uuid),

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http'
-import { PROBLEM_TYPE_BASE } from '../src/errors.js'
+import { PROBLEM_TYPE_BASE } from './problem.js'
 
 /**
  * One realistic example per problem type the operations document, as the service writes it (docs/api.md,

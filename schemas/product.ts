@@ -11,37 +11,27 @@ const Description = Type.String({ maxLength: 2000 })
 const PriceCents = Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Price in minor units (cents)' })
 const Stock = Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Units available to order' })
 
+/** The fields a client writes: the body of a create, and (each optional) of a patch; the rest the server sets. */
+const WritableFields = { sku: Sku, name: Name, description: Description, priceCents: PriceCents, stock: Stock }
+
 export const Product = Type.Object({
   id: Type.Ref(Uuid),
-  sku: Sku,
-  name: Name,
-  description: Description,
-  priceCents: PriceCents,
-  stock: Stock,
+  ...WritableFields,
   createdAt: Timestamp,
   updatedAt: Timestamp
 }, { $id: 'Product', additionalProperties: false })
 export type Product = Static<typeof Product>
 
 export const ProductCreate = Type.Object({
-  sku: Sku,
-  name: Name,
-  description: Type.Optional(Type.String({ ...Description, default: '' })),
-  priceCents: PriceCents,
-  stock: Stock
+  ...WritableFields,
+  description: Type.Optional(Type.String({ ...Description, default: '' }))
 }, {
   additionalProperties: false,
   examples: [{ sku: 'MUG-001', name: 'Stoneware mug', description: 'Hand-glazed, 350 ml, dishwasher safe', priceCents: 1450, stock: 120 }]
 })
 export type ProductCreate = Static<typeof ProductCreate>
 
-export const ProductPatch = Type.Partial(Type.Object({
-  sku: Sku,
-  name: Name,
-  description: Description,
-  priceCents: PriceCents,
-  stock: Stock
-}), { additionalProperties: false, minProperties: 1, description: 'At least one field', examples: [{ priceCents: 1290, stock: 80 }] })
+export const ProductPatch = Type.Partial(Type.Object(WritableFields), { additionalProperties: false, minProperties: 1, description: 'At least one field', examples: [{ priceCents: 1290, stock: 80 }] })
 export type ProductPatch = Static<typeof ProductPatch>
 
 export const PRODUCT_SORTS = ['name', '-name', 'priceCents', '-priceCents', 'createdAt', '-createdAt'] as const

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import { Type, type TSchema } from '@sinclair/typebox'
-import { Problem } from './problem.js'
+import { Problem, PROBLEM_MEDIA_TYPE } from './problem.js'
 import { HEADERS, type HeaderName } from './headers.js'
 import { DEFAULT_SLUGS, problemExample, type ProblemSlug } from './problem-examples.js'
 
@@ -21,7 +21,7 @@ function problemResponse (status: number, description: string | undefined, slugs
   return {
     description: description ?? STATUS_CODES[status] ?? 'Error',
     content: {
-      'application/problem+json': {
+      [PROBLEM_MEDIA_TYPE]: {
         schema: ProblemRef,
         // Moved to components.examples and referenced there by plugins/docs-annotations.ts.
         examples: Object.fromEntries(slugs.map((slug) => [slug, problemExample(slug)]))

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyInstance } from 'fastify'
-import { PROBLEM_TYPE_BASE } from './errors.js'
-import { PROBLEM_CONTENT_TYPE } from './problem.js'
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '../schemas/problem.js'
 import type { ProblemBody } from '../schemas/problem.js'
 
 interface ClientProblem { status: number, slug: string, detail: string }

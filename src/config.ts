@@ -4,7 +4,7 @@ import { FormatRegistry, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DURATION_PATTERN, parseDurationMs } from './duration.js'
 import type { DatabasePooler } from './database/postgres.js'
-import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../schemas/order.js'
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, type OrderCaps } from '../schemas/order.js'
 
 // TypeBox's Value checker knows no formats by itself; config needs only this one.
 if (!FormatRegistry.Has('email')) FormatRegistry.Set('email', (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))
@@ -73,25 +73,30 @@ export const EnvSchema = Type.Object({
 })
 type Env = Static<typeof EnvSchema>
 
+/**
+ * The configuration the app reads. A value taken over from one variable as it is has that variable's type
+ * (`Env['PORT']`), so the schema is its one source; the rest are converted (durations, booleans, lists) or
+ * combine several variables. test/config.test.ts checks that every variable of EnvSchema reaches this object.
+ */
 export interface Config {
   env: Env['NODE_ENV']
   isProduction: boolean
-  host: string
-  port: number
+  host: Env['HOST']
+  port: Env['PORT']
   logLevel: Env['LOG_LEVEL']
   /** undefined: decided by whether stdout is a terminal (src/logger.ts). */
   logFormat: Env['LOG_FORMAT']
   database: {
-    url: string | undefined
-    poolMax: number
-    connectTimeoutMs: number
-    statementTimeoutMs: number
+    url: Env['DATABASE_URL']
+    poolMax: Env['DATABASE_POOL_MAX']
+    connectTimeoutMs: Env['DATABASE_CONNECT_TIMEOUT_MS']
+    statementTimeoutMs: Env['DATABASE_STATEMENT_TIMEOUT_MS']
     /** 'transaction': timeouts per transaction (SET LOCAL), no named prepared statements (src/database/postgres.ts). */
     pooler: DatabasePooler
-    pgliteDataDir: string
+    pgliteDataDir: Env['PGLITE_DATA_DIR']
     migrateOnStart: boolean
   }
-  redis: { url: string | undefined, keyPrefix: string }
+  redis: { url: Env['REDIS_URL'], keyPrefix: Env['REDIS_KEY_PREFIX'] }
   jwt: {
     secret: string
     /**
@@ -99,43 +104,33 @@ export interface Config {
      * restarts of `npm run dev` keep clients signed in; or random for this process only (tests, one-off runs).
      */
     secretSource: JwtSecretSource
-    issuer: string
-    audience: string
+    issuer: Env['JWT_ISSUER']
+    audience: Env['JWT_AUDIENCE']
     accessTokenTtlSeconds: number
     refreshTokenTtlSeconds: number
     /** How long a just-rotated refresh token may be presented again for the same successor (src/auth/service.ts). */
-    refreshReuseGraceSeconds: number
+    refreshReuseGraceSeconds: Env['REFRESH_REUSE_GRACE_SECONDS']
   }
   corsOrigins: string[]
   /** orderMax: orders one user may place per minute (OWASP API6, business-flow abuse such as stock hoarding). */
-  rateLimit: { max: number, windowMs: number, authMax: number, orderMax: number }
+  rateLimit: { max: Env['RATE_LIMIT_MAX'], windowMs: number, authMax: Env['AUTH_RATE_LIMIT_MAX'], orderMax: Env['ORDER_RATE_LIMIT_MAX'] }
   /** true: trust every proxy hop; a string: only these addresses/CIDRs (comma-separated). */
   trustProxy: boolean | string
-  cacheTtlSeconds: number
+  cacheTtlSeconds: Env['CACHE_TTL_SECONDS']
   admin: { email: string, password: string } | undefined
-  shutdownTimeoutMs: number
+  shutdownTimeoutMs: Env['SHUTDOWN_TIMEOUT_MS']
   /** Pause between readiness turning 503 and the listener closing (see server.ts). */
-  shutdownDrainDelayMs: number
-  requestTimeoutMs: number
-  maxEventLoopDelayMs: number
+  shutdownDrainDelayMs: Env['SHUTDOWN_DRAIN_DELAY_MS']
+  requestTimeoutMs: Env['REQUEST_TIMEOUT_MS']
+  maxEventLoopDelayMs: Env['MAX_EVENT_LOOP_DELAY_MS']
   docsEnabled: boolean
-  metricsPort: number | undefined
+  metricsPort: Env['METRICS_PORT']
   /** OWASP API6: stops one account from reserving a large share of the stock; admins placing orders included. */
   orderCaps: OrderCaps
   /** argon2 computations allowed to wait for a slot (src/auth/passwords.ts); more are shed with 503. */
-  passwordHashQueueMax: number
+  passwordHashQueueMax: Env['PASSWORD_HASH_QUEUE_MAX']
   /** src/database/circuit.ts: fail fast after `threshold` consecutive connection failures, probe after `cooldownMs`. */
-  databaseBreaker: { threshold: number, cooldownMs: number }
-}
-
-export interface OrderCaps {
-  /** Request schema limits, so they appear in the OpenAPI document. */
-  maxUnitsPerLine: number
-  maxLines: number
-  /** Units in one order, all lines together. */
-  maxUnits: number
-  /** Units in one customer's placed (not cancelled) orders, the new order included. */
-  maxOpenUnitsPerCustomer: number
+  databaseBreaker: { threshold: Env['DATABASE_BREAKER_THRESHOLD'], cooldownMs: Env['DATABASE_BREAKER_COOLDOWN_MS'] }
 }
 
 export type JwtSecretSource = 'environment' | 'development-file' | 'generated'

@@ -1,8 +1,13 @@
 /**
  * Application errors: services throw these, the errors plugin turns them into
- * RFC 9457 problem responses. Nothing here knows about HTTP transport beyond the status code.
+ * RFC 9457 problem responses. Nothing here knows about HTTP transport beyond the status code: what a client
+ * needs besides the body (wait this long, authenticate so) is data, turned into headers in src/problem-headers.ts.
  */
-export const PROBLEM_TYPE_BASE = 'https://fastify-shop-api.example/problems/'
+import { problemHeaders, type ProblemHints } from './problem-headers.js'
+import { AUTH_SCHEME } from '../schemas/auth.js'
+
+export { PROBLEM_TYPE_BASE } from '../schemas/problem.js'
+export type { ProblemHints } from './problem-headers.js'
 
 export class AppError extends Error {
   constructor (
@@ -12,11 +17,19 @@ export class AppError extends Error {
     message: string,
     /** Extension members added to the problem body (RFC 9457 §3.2). */
     readonly extensions: Record<string, unknown> = {},
-    /** Extra response headers, e.g. `retry-after`. */
-    readonly headers: Record<string, string> = {}
+    /** What the client needs besides the body, e.g. `retryAfterSeconds`; src/problem.ts makes headers of it. */
+    readonly hints: ProblemHints = {}
   ) {
     super(message)
     this.name = new.target.name
+  }
+
+  /**
+   * @deprecated The response headers these hints become (the mapping of src/problem-headers.ts). Kept only for
+   * tests that still read it (test/database/circuit.test.ts, test/auth/passwords.test.ts); read `hints` instead.
+   */
+  get headers (): Record<string, string> {
+    return problemHeaders(this.hints)
   }
 }
 
@@ -26,7 +39,7 @@ export class BadRequestError extends AppError {
 
 export class UnauthorizedError extends AppError {
   constructor (message = 'Authentication required') {
-    super(401, 'unauthorized', message, {}, { 'www-authenticate': 'Bearer' })
+    super(401, 'unauthorized', message, {}, { authenticate: AUTH_SCHEME })
   }
 }
 
@@ -36,7 +49,7 @@ export class UnauthorizedError extends AppError {
  */
 export class TokenRevokedError extends AppError {
   constructor () {
-    super(401, 'token-revoked', 'This access token\'s session has ended (sign-out, password or role change); sign in again', {}, { 'www-authenticate': 'Bearer' })
+    super(401, 'token-revoked', 'This access token\'s session has ended (sign-out, password or role change); sign in again', {}, { authenticate: AUTH_SCHEME })
   }
 }
 
@@ -51,7 +64,7 @@ export class NotFoundError extends AppError {
 /** A known path asked with a method it does not serve (RFC 9110 §15.5.6: the answer lists the ones it does). */
 export class MethodNotAllowedError extends AppError {
   constructor (method: string, allowed: readonly string[]) {
-    super(405, 'method-not-allowed', `${method} is not supported here; use ${allowed.join(', ')}`, {}, { allow: allowed.join(', ') })
+    super(405, 'method-not-allowed', `${method} is not supported here; use ${allowed.join(', ')}`, {}, { allowedMethods: allowed })
   }
 }
 
@@ -73,7 +86,7 @@ export class UnprocessableError extends AppError {
 
 export class ServiceUnavailableError extends AppError {
   constructor (message = 'Service temporarily unavailable, retry later', retryAfterSeconds = 1) {
-    super(503, 'service-unavailable', message, {}, { 'retry-after': String(retryAfterSeconds) })
+    super(503, 'service-unavailable', message, {}, { retryAfterSeconds })
   }
 }
 
@@ -83,6 +96,6 @@ export class ServiceUnavailableError extends AppError {
  */
 export class RequestTimeoutError extends AppError {
   constructor (timeoutMs: number) {
-    super(408, 'request-timeout', `The request was not received within ${timeoutMs} ms`, {}, { connection: 'close' })
+    super(408, 'request-timeout', `The request was not received within ${timeoutMs} ms`, {}, { closeConnection: true })
   }
 }

@@ -31,7 +31,7 @@ const PRETTY_OPTIONS = {
 }
 
 /** Fastify's own `req` serializer (its `incoming request` line), with the query values left out (src/log-url.ts). */
-export function serializeRequest (request: FastifyRequest) {
+function serializeRequest (request: FastifyRequest) {
   return {
     method: request.method,
     url: loggableUrl(request.url),

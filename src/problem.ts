@@ -1,12 +1,11 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyRequest } from 'fastify'
-import { AppError, PROBLEM_TYPE_BASE } from './errors.js'
+import { AppError } from './errors.js'
+import { problemHeaders } from './problem-headers.js'
+import { AUTH_SCHEME } from '../schemas/auth.js'
 import { isDatabaseUnavailable } from './database/errors.js'
 import { loggableName } from './log-url.js'
-import type { ProblemBody } from '../schemas/problem.js'
-
-/** The media type of every error answer (RFC 9457 §3), wherever it is written. */
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+import { PROBLEM_TYPE_BASE, type ProblemBody } from '../schemas/problem.js'
 
 export interface ProblemResponse {
   body: ProblemBody
@@ -90,6 +89,9 @@ function declaredStatus (error: FastifyError): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined
 }
 
+/** How long a client waits before retrying when the database is unavailable. */
+const DATABASE_RETRY_AFTER_SECONDS = 2
+
 /** Turns any thrown error into an RFC 9457 problem; 5xx details stay in the log in production. */
 export function toProblem (thrown: unknown, request: FastifyRequest, hideInternals: boolean): ProblemResponse {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown))
@@ -99,7 +101,7 @@ export function toProblem (thrown: unknown, request: FastifyRequest, hideInterna
   if (error instanceof AppError) {
     return {
       body: { type: problemType(error.slug), title: titleOf(error.status), status: error.status, detail: error.message, ...base, ...error.extensions },
-      headers: error.headers
+      headers: problemHeaders(error.hints)
     }
   }
 
@@ -116,14 +118,14 @@ export function toProblem (thrown: unknown, request: FastifyRequest, hideInterna
   if (isDatabaseUnavailable(error)) {
     return {
       body: { type: problemType('service-unavailable'), title: titleOf(503), status: 503, detail: 'The database is unavailable, retry later', ...base },
-      headers: { 'retry-after': '2' }
+      headers: problemHeaders({ retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS })
     }
   }
 
   const status = declaredStatus(fastifyError)
   if (status !== undefined && (status < 500 || status === 503)) {
     const slug = FASTIFY_CODE_SLUGS[fastifyError.code] ?? titleOf(status).toLowerCase().replace(/[^a-z]+/g, '-')
-    const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {}
+    const headers = problemHeaders(status === 401 ? { authenticate: AUTH_SCHEME } : {})
     // Fastify's 415 names only what was sent; the client needs what to send instead.
     const detail = slug === 'unsupported-media-type' ? unsupportedMediaTypeDetail(request) : fastifyError.message
     return { body: { type: problemType(slug), title: titleOf(status), status, detail, ...base }, headers }

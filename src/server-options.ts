@@ -9,7 +9,9 @@ import { requestLogController } from './request-log.js'
 import { buildValidator } from './validation.js'
 import { buildSerializer } from './serialization.js'
 import { BadRequestError } from './errors.js'
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js'
+import { toProblem } from './problem.js'
+import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
+import { REQUEST_ID_PATTERN } from '../schemas/headers.js'
 import { answerClientError } from './client-error.js'
 import { tracingOn } from './tracing.js'
 
@@ -19,7 +21,7 @@ export const KEEP_ALIVE_TIMEOUT_MS = 72_000
 export const HEADERS_TIMEOUT_MS = 10_000
 export const PLUGIN_TIMEOUT_MS = 60_000
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
+const SANE_REQUEST_ID = new RegExp(REQUEST_ID_PATTERN)
 
 /** Keeps a caller's correlation id when it is a sane token, otherwise makes one (docs/api.md, conventions). */
 export function requestIdFor (request: IncomingMessage): string {

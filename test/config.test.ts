@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import t from 'tap'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, EnvSchema, loadConfig } from '../src/config.js'
 
 t.test('defaults follow docs/api.md when nothing is set', async (t) => {
   const config = loadConfig({})
@@ -76,4 +76,71 @@ t.test('the server refuses to boot on bad config: exit code 1 and one message na
   t.match(stderr, /Invalid configuration/)
   for (const name of ['PORT', 'LOG_LEVEL', 'CACHE_TTL_SECONDS']) t.match(stderr, new RegExp(`- ${name}: `), `names ${name}`)
   t.equal(stderr.match(/Invalid configuration/g)?.length, 1, 'one message')
+})
+
+/**
+ * A value for every variable, valid and unlike its default. A variable added to EnvSchema without an entry here
+ * fails the first assertion; one that never reaches the configuration fails the second.
+ */
+const SAMPLES: Record<string, string> = {
+  PORT: '3001',
+  HOST: '127.0.0.1',
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+  LOG_FORMAT: 'json',
+  DATABASE_URL: 'postgres://user@db.example/shop',
+  DATABASE_POOL_MAX: '7',
+  DATABASE_CONNECT_TIMEOUT_MS: '2001',
+  DATABASE_STATEMENT_TIMEOUT_MS: '5001',
+  PGLITE_DATA_DIR: '.data/elsewhere',
+  REDIS_URL: 'redis://cache.example:6379',
+  REDIS_KEY_PREFIX: 'other:',
+  JWT_SECRET: 'another-secret-of-at-least-32-characters-long',
+  JWT_ISSUER: 'someone-else',
+  JWT_AUDIENCE: 'someone-else:clients',
+  ACCESS_TOKEN_TTL: '16m',
+  REFRESH_TOKEN_TTL: '8d',
+  CORS_ORIGINS: 'https://a.example',
+  RATE_LIMIT_MAX: '101',
+  RATE_LIMIT_WINDOW: '2 minutes',
+  AUTH_RATE_LIMIT_MAX: '11',
+  ORDER_RATE_LIMIT_MAX: '31',
+  TRUST_PROXY: '10.0.0.0/8',
+  CACHE_TTL_SECONDS: '61',
+  ADMIN_EMAIL: 'admin@example.test',
+  ADMIN_PASSWORD: 'an-admin-password',
+  MIGRATE_ON_START: 'false',
+  SHUTDOWN_TIMEOUT_MS: '10001',
+  SHUTDOWN_DRAIN_DELAY_MS: '1',
+  REQUEST_TIMEOUT_MS: '30001',
+  MAX_EVENT_LOOP_DELAY_MS: '1001',
+  DOCS_ENABLED: 'false',
+  METRICS_PORT: '9100',
+  ORDER_MAX_UNITS_PER_LINE: '99',
+  ORDER_MAX_LINES: '19',
+  ORDER_MAX_UNITS: '199',
+  CUSTOMER_MAX_OPEN_UNITS: '499',
+  PASSWORD_HASH_QUEUE_MAX: '33',
+  REFRESH_REUSE_GRACE_SECONDS: '11',
+  DATABASE_BREAKER_THRESHOLD: '6',
+  DATABASE_BREAKER_COOLDOWN_MS: '5001',
+  DATABASE_POOLER: 'transaction'
+}
+
+t.test('every variable of EnvSchema reaches the configuration', async (t) => {
+  t.same(Object.keys(SAMPLES).sort(), Object.keys(EnvSchema.properties).sort(), 'a sample for each variable, no more')
+  // A fixed secret, so the only difference between two loads is the variable under test.
+  const base = { JWT_SECRET: 'a-fixed-secret-of-at-least-32-characters' }
+  const reference = JSON.stringify(loadConfig(base))
+  // The admin's two variables only count together (set both or neither).
+  const together: Record<string, Record<string, string>> = {
+    ADMIN_EMAIL: { ADMIN_PASSWORD: SAMPLES.ADMIN_PASSWORD ?? '' },
+    ADMIN_PASSWORD: { ADMIN_EMAIL: SAMPLES.ADMIN_EMAIL ?? '' }
+  }
+  for (const [name, value] of Object.entries(SAMPLES)) {
+    if (name === 'JWT_SECRET') continue
+    const changed = JSON.stringify(loadConfig({ ...base, ...together[name], [name]: value }))
+    t.not(changed, reference, `${name} changes the configuration`)
+  }
+  t.not(JSON.stringify(loadConfig({ JWT_SECRET: SAMPLES.JWT_SECRET })), reference, 'JWT_SECRET changes the configuration')
 })

@@ -1,9 +1,12 @@
 import { z } from 'zod'
 import type { BaselineDatabase } from './database.js'
+import { INSERT_ORDER_SQL } from '../../src/orders/repository.js'
+import { STOCK_SQL } from '../../src/orders/stock-repository.js'
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../../schemas/order.js'
 
-/** docs/api.md: 1–50 lines, distinct products, quantity 1–1000; unknown fields rejected. */
+/** The service's hard ceilings (schemas/order.ts): 1–50 lines, distinct products, quantity 1–1000; unknown fields rejected. */
 export const OrderBody = z.strictObject({
-  items: z.array(z.strictObject({ productId: z.uuid(), quantity: z.int().min(1).max(1000) })).min(1).max(50)
+  items: z.array(z.strictObject({ productId: z.uuid(), quantity: z.int().min(1).max(MAX_LINE_QUANTITY) })).min(1).max(MAX_ORDER_LINES)
     .refine((items) => new Set(items.map((item) => item.productId.toLowerCase())).size === items.length, 'productId must be distinct')
 })
 export type OrderBody = z.infer<typeof OrderBody>
@@ -14,26 +17,9 @@ export class UnknownProduct extends Error {}
 interface LockedRow { id: string, sku: string, name: string, price_cents: number, stock: number }
 interface OrderRow { id: string, user_id: string, status: string, total_cents: string, created_at: Date, updated_at: Date }
 
-// The service's statements, verbatim (src/orders/stock-repository.ts, src/orders/repository.ts), in its order:
-// read the live products without locks (early 409), lock them in id order, adjust stock, insert the order and its
-// lines in one statement. Unnamed statements, as a seed stack would send them.
-const LIVE_PRODUCTS = 'SELECT id, sku, name, price_cents, stock FROM products WHERE id = ANY($1::uuid[]) AND archived_at IS NULL ORDER BY id'
-const ADJUST_STOCK = `UPDATE products p
-     SET stock = LEAST(p.stock::bigint + change.delta, 2147483647)::int, version = p.version + 1, updated_at = now()
-     FROM unnest($1::uuid[], $2::int[]) AS change (id, delta)
-     WHERE p.id = change.id
-     RETURNING p.id, p.version`
-const INSERT_ORDER = `WITH placed AS (
-       INSERT INTO orders (user_id, total_cents) VALUES ($1, $2::bigint)
-       RETURNING id, user_id, status, total_cents::text AS total_cents, created_at, updated_at
-     ), lines AS (
-       INSERT INTO order_items (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, line_total_cents)
-       SELECT placed.id, line.no, line.product_id, line.sku, line.name, line.quantity, line.unit_price_cents,
-              line.quantity::bigint * line.unit_price_cents
-       FROM placed, unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::int[])
-         WITH ORDINALITY AS line (product_id, sku, name, quantity, unit_price_cents, no)
-     )
-     SELECT * FROM placed`
+// The service's statements, imported from its repositories (src/orders/stock-repository.ts, src/orders/repository.ts),
+// in its order: read the live products without locks (early 409), lock them in id order, adjust stock, insert the
+// order and its lines in one statement. Unnamed statements, as a seed stack would send them.
 
 export async function placeOrder (db: BaselineDatabase, userId: string, body: OrderBody) {
   return db.transaction(async (query) => {
@@ -47,11 +33,11 @@ export async function placeOrder (db: BaselineDatabase, userId: string, body: Or
         return { product, quantity: item.quantity }
       })
     }
-    check(await query<LockedRow>(LIVE_PRODUCTS, [ids]))
-    const lines = check(await query<LockedRow>(`${LIVE_PRODUCTS} FOR UPDATE`, [ids]))
-    await query(ADJUST_STOCK, [lines.map((line) => line.product.id), lines.map((line) => -line.quantity)])
+    check(await query<LockedRow>(STOCK_SQL.readLiveProducts, [ids]))
+    const lines = check(await query<LockedRow>(STOCK_SQL.lockLiveProducts, [ids]))
+    await query(STOCK_SQL.adjustStock, [lines.map((line) => line.product.id), lines.map((line) => -line.quantity)])
     const total = lines.reduce((sum, line) => sum + line.quantity * line.product.price_cents, 0)
-    const [order] = await query<OrderRow>(INSERT_ORDER, [
+    const [order] = await query<OrderRow>(INSERT_ORDER_SQL, [
       userId,
       String(total),
       lines.map((line) => line.product.id),

@@ -12,6 +12,8 @@ import { rateLimit } from 'express-rate-limit'
 import jwt from 'jsonwebtoken'
 import { z } from 'zod'
 import { openBaselineDatabase } from './database.js'
+import { FIND_LIVE_PRODUCT_SQL } from '../../src/products/repository.js'
+import { PROBLEM_MEDIA_TYPE } from '../../schemas/problem.js'
 import { OrderBody, placeOrder, StockShortage, UnknownProduct } from './express-orders.js'
 
 const env = process.env
@@ -32,9 +34,6 @@ interface ProductRow {
   created_at: Date
   updated_at: Date
 }
-
-// The service's SELECT (src/products/repository.ts findLiveProduct), column for column.
-const FIND_LIVE_PRODUCT = 'SELECT id, sku, name, description, price_cents, stock, version, created_at, updated_at FROM products WHERE id = $1 AND archived_at IS NULL'
 
 const productCache = new Map<string, { body: object, etag: string, expiresAt: number }>()
 
@@ -78,7 +77,7 @@ v1.get('/products/:id', async (request, response) => {
   const { id } = parsed.data
   let cached = productCache.get(id)
   if (cached === undefined || cached.expiresAt < Date.now()) {
-    const [row] = await db.query<ProductRow>(FIND_LIVE_PRODUCT, [id])
+    const [row] = await db.query<ProductRow>(FIND_LIVE_PRODUCT_SQL, [id])
     if (row === undefined) throw new HttpError(404, 'Product not found')
     cached = {
       // Same fields in the same order as the service's Product schema, so the bytes match.
@@ -121,7 +120,7 @@ app.use((error: unknown, _request: Request, response: Response, _next: NextFunct
   // body-parser's errors (malformed JSON, too large) carry their own 4xx status.
   const status = error instanceof HttpError ? error.status : statusOf(error)
   const detail = error instanceof HttpError || status < 500 ? (error as Error).message : 'Internal server error'
-  response.status(status).type('application/problem+json').json({ title: detail, status, detail })
+  response.status(status).type(PROBLEM_MEDIA_TYPE).json({ title: detail, status, detail })
 })
 
 function statusOf (error: unknown): number {

@@ -1,26 +1,7 @@
-import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { readiness } from '../../src/health/readiness.js'
-import { StringEnum } from '../../schemas/common.js'
+import { Live, Readiness as Ready } from '../../schemas/health.js'
 import { success } from '../../schemas/responses.js'
-
-const Live = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
-
-const Ready = Type.Object({
-  status: StringEnum(['ok', 'degraded', 'fail']),
-  checks: Type.Object({
-    database: Type.Object({
-      status: StringEnum(['up', 'down']),
-      latencyMs: Type.Optional(Type.Number()),
-      // The circuit breaker in front of the database: open means requests answer 503 at once (docs/reliability.md).
-      circuit: StringEnum(['closed', 'open', 'half-open'])
-    }),
-    cache: Type.Object({
-      status: StringEnum(['up', 'down']),
-      kind: StringEnum(['redis', 'memory'])
-    })
-  })
-}, { $id: 'Readiness' })
 
 const health: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/live', {

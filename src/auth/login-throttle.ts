@@ -18,7 +18,7 @@ export const FAILED_LOGIN_WINDOW_SECONDS = 15 * 60
 
 export class TooManyLoginAttemptsError extends AppError {
   constructor (retryAfterSeconds: number) {
-    super(429, 'too-many-login-attempts', 'Too many wrong password attempts for this account from this client; retry later', {}, { 'retry-after': String(retryAfterSeconds) })
+    super(429, 'too-many-login-attempts', 'Too many wrong password attempts for this account from this client; retry later', {}, { retryAfterSeconds })
   }
 }
 

@@ -22,7 +22,7 @@ export class WeakPasswordError extends AppError {
 }
 
 /** What the rules look at: NFKC, invisible characters removed, outer whitespace trimmed. */
-export function significantPart (password: string): string {
+function significantPart (password: string): string {
   return password.normalize('NFKC').replace(INVISIBLE, '').trim()
 }
 

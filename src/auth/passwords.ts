@@ -31,7 +31,7 @@ const BUSY_RETRY_AFTER_SECONDS = 1
 export class PasswordHashBusyError extends AppError {
   constructor () {
     super(503, 'auth-busy', 'Too many sign-ins, sign-ups and password changes are being processed; retry shortly', {},
-      { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) })
+      { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS })
   }
 }
 

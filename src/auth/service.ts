@@ -14,6 +14,7 @@ import { hashRefreshToken, newRefreshToken, successorRefreshToken } from './opaq
 import * as refreshTokens from './refresh-token-repository.js'
 import { admitPasswordAttempt, clearPasswordAttempts } from './login-throttle.js'
 import { forgetSessions } from './sessions.js'
+import { AUTH_SCHEME } from '../../schemas/auth.js'
 
 export interface AuthDeps {
   db: Database
@@ -119,5 +120,5 @@ async function startFamily (deps: AuthDeps, db: Queryable, userId: string): Prom
 /** Access tokens name their session (the refresh-token family) in `sid`, so ending the session ends them. */
 function tokensFor (deps: AuthDeps, user: User, refreshToken: string, sessionId: string): TokensBody {
   const access = deps.issueAccessToken({ id: user.id, role: user.role, sessionId })
-  return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn, user }
+  return { accessToken: access.token, refreshToken, tokenType: AUTH_SCHEME, expiresIn: access.expiresIn, user }
 }

@@ -1,3 +1,5 @@
+import type { CacheKind } from '../../schemas/health.js'
+
 export interface CacheStats {
   hits: number
   misses: number
@@ -8,7 +10,7 @@ export interface CacheStats {
 
 /** A JSON value store with TTLs; a failure is a miss, never an error for the caller. */
 export interface Cache {
-  readonly kind: 'redis' | 'memory'
+  readonly kind: CacheKind
   get<T>(key: string): Promise<T | undefined>
   set(key: string, value: unknown, ttlSeconds?: number): Promise<void>
   del(...keys: string[]): Promise<void>

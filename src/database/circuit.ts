@@ -2,8 +2,9 @@ import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, h
 import { ServiceUnavailableError } from '../errors.js'
 import { isConnectionFailure } from './errors.js'
 import type { Database, Queryable, QueryOptions, QueryResult } from './types.js'
+import type { CircuitStatus } from '../../schemas/health.js'
 
-export type CircuitStatus = 'closed' | 'open' | 'half-open'
+export type { CircuitStatus }
 
 export interface CircuitOptions {
   /** Consecutive connection failures or timeouts that open the circuit. */

@@ -64,7 +64,7 @@ export function postgresPoolConfig (options: PostgresOptions): pg.PoolConfig {
  * this transaction runs on, and they end with it; sent with BEGIN as one simple query, so it costs no round trip.
  * The values are validated integers from the configuration, never request input.
  */
-export function beginStatement ({ pooler, timeouts }: PostgresDatabaseOptions): string {
+function beginStatement ({ pooler, timeouts }: PostgresDatabaseOptions): string {
   if (pooler === 'none') return 'BEGIN'
   const settings = [`SET LOCAL idle_in_transaction_session_timeout = ${timeouts.idleInTransactionTimeoutMs}`]
   if (timeouts.statementTimeoutMs !== undefined) settings.unshift(`SET LOCAL statement_timeout = ${timeouts.statementTimeoutMs}`)

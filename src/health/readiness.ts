@@ -1,16 +1,8 @@
 import type { FastifyInstance } from 'fastify'
-import type { CircuitStatus } from '../database/circuit.js'
+import type { Readiness } from '../../schemas/health.js'
 
 /** docs/api.md: readiness fails when the database does not answer within 1 s. */
 export const DATABASE_CHECK_TIMEOUT_MS = 1000
-
-export interface Readiness {
-  status: 'ok' | 'degraded' | 'fail'
-  checks: {
-    database: { status: 'up' | 'down', latencyMs?: number, circuit: CircuitStatus }
-    cache: { status: 'up' | 'down', kind: 'redis' | 'memory' }
-  }
-}
 
 async function within<T> (promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined

@@ -1,7 +1,6 @@
-import type { OrderCaps } from '../config.js'
 import type { Queryable } from '../database/types.js'
 import { ConflictError, UnauthorizedError, UnprocessableError } from '../errors.js'
-import type { PlaceOrderBody } from '../../schemas/order.js'
+import type { OrderCaps, PlaceOrderBody } from '../../schemas/order.js'
 import * as openUnits from './open-units-repository.js'
 
 /**

@@ -79,14 +79,10 @@ async function withItems (db: Queryable, rows: OrderRow[]): Promise<Order[]> {
 }
 
 /**
- * Inserts an order and its lines in one statement (in the caller's transaction) and returns it as the API
- * shows it. One round trip matters here: the caller holds the products' row locks until it commits.
+ * The order and its lines in one statement: $1 user id, $2 total (text, cast to bigint), $3–$7 the lines' product
+ * ids, skus, names, quantities and unit prices. Exported so the benchmarks run this very text (bench/lib).
  */
-export async function insertOrder (tx: Queryable, userId: string, lines: NewOrderLine[]): Promise<Order> {
-  const items: OrderItem[] = lines.map((line) => ({ ...line, lineTotalCents: line.quantity * line.unitPriceCents }))
-  const total = items.reduce((sum, item) => sum + item.lineTotalCents, 0)
-  const { rows } = await tx.query<OrderRow>(
-    `WITH placed AS (
+export const INSERT_ORDER_SQL = `WITH placed AS (
        INSERT INTO orders (user_id, total_cents) VALUES ($1, $2::bigint) RETURNING ${ORDER_COLUMNS}
      ), lines AS (
        INSERT INTO order_items (order_id, line_no, product_id, sku, name, quantity, unit_price_cents, line_total_cents)
@@ -95,7 +91,17 @@ export async function insertOrder (tx: Queryable, userId: string, lines: NewOrde
        FROM placed, unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::int[])
          WITH ORDINALITY AS line (product_id, sku, name, quantity, unit_price_cents, no)
      )
-     SELECT * FROM placed`,
+     SELECT * FROM placed`
+
+/**
+ * Inserts an order and its lines in one statement (in the caller's transaction) and returns it as the API
+ * shows it. One round trip matters here: the caller holds the products' row locks until it commits.
+ */
+export async function insertOrder (tx: Queryable, userId: string, lines: NewOrderLine[]): Promise<Order> {
+  const items: OrderItem[] = lines.map((line) => ({ ...line, lineTotalCents: line.quantity * line.unitPriceCents }))
+  const total = items.reduce((sum, item) => sum + item.lineTotalCents, 0)
+  const { rows } = await tx.query<OrderRow>(
+    INSERT_ORDER_SQL,
     [
       userId,
       String(total),

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto'
 import type { Cache } from '../cache/types.js'
-import type { OrderCaps } from '../config.js'
 import type { Database } from '../database/types.js'
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
-import { forgetProducts, type ProductVersion } from '../products/cache.js'
+import { forgetProducts } from '../products/cache.js'
+import type { ProductVersion } from '../products/repository.js'
 import { pageOffset, pagination, type Pagination } from '../../schemas/pagination.js'
-import type { Order, OrderListQuery, PlaceOrderBody } from '../../schemas/order.js'
+import type { Order, OrderCaps, OrderListQuery, PlaceOrderBody } from '../../schemas/order.js'
+import type { StockShortage } from '../../schemas/problem.js'
 import * as orders from './repository.js'
 import type { NewOrderLine, Viewer } from './repository.js'
 import * as stock from './stock-repository.js'
@@ -21,12 +22,6 @@ export interface OrderDeps {
 
 export interface PlaceOrderDeps extends OrderDeps {
   config: { orderCaps: OrderCaps }
-}
-
-export interface StockShortage {
-  productId: string
-  requested: number
-  available: number
 }
 
 export interface PlacedOrder {

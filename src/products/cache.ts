@@ -1,10 +1,5 @@
 import type { Cache } from '../cache/types.js'
-
-/** A product's id and the version a write just committed. */
-export interface ProductVersion {
-  id: string
-  version: number
-}
+import type { ProductVersion } from './repository.js'
 
 /** One cache entry per product; orders and cancellations drop the same keys when they move stock. */
 export function productCacheKey (id: string): string {

@@ -1,4 +1,5 @@
-import type { Queryable } from '../database/types.js'
+import { basename } from 'node:path'
+import type { Database, Queryable } from '../database/types.js'
 
 export interface DemoProduct { sku: string, name: string, description: string, priceCents: number, stock: number }
 
@@ -39,4 +40,14 @@ export async function insertDemoCatalog (db: Queryable): Promise<number> {
     ]
   )
   return rowCount
+}
+
+/**
+ * `npm ci && npm start` should show a catalog in Swagger UI at once: an embedded database seeds itself when this
+ * boot created it (`applied`, the migrations this boot ran, includes the first). Real PostgreSQL is seeded only by
+ * `npm run seed`. Returns the number of products added, or undefined when this database is not a new embedded one.
+ */
+export async function seedNewEmbeddedDatabase (db: Database, applied: readonly string[]): Promise<number | undefined> {
+  if (db.kind !== 'pglite' || !applied.some((file) => basename(file).startsWith('001.'))) return undefined
+  return insertDemoCatalog(db)
 }

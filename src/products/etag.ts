@@ -1,3 +1,5 @@
+import { MAX_INT4 } from '../../schemas/product.js'
+
 /**
  * Strong entity tags for products (RFC 9110 §8.8.3): `"<id>-<version>"`. The version moves on every change
  * of the representation, stock included, so equal tags mean byte-identical bodies.
@@ -6,17 +8,24 @@ export function productEtag (product: { id: string, version: number }): string {
   return `"${product.id}-${product.version}"`
 }
 
-const MAX_VERSION = 2_147_483_647
+/** The version column is a PostgreSQL integer. */
+const MAX_VERSION = MAX_INT4
 
 function tagsOf (header: string): string[] {
   return header.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '')
 }
 
-/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2): a W/ prefix does not matter. */
-export function noneMatch (header: string | undefined, etag: string): boolean {
-  if (header === undefined) return true
-  const tags = tagsOf(header)
-  return !tags.some((tag) => tag === '*' || tag.replace(/^W\//, '') === etag)
+/**
+ * The entity tags an If-None-Match header names (routes parse it, the service compares): undefined without the
+ * header. It uses the weak comparison (RFC 9110 §13.1.2), so a W/ prefix is dropped here.
+ */
+export function parseIfNoneMatch (header: string | undefined): string[] | undefined {
+  return header === undefined ? undefined : tagsOf(header).map((tag) => tag.replace(/^W\//, ''))
+}
+
+/** Whether the client's copy, named by the tags of its If-None-Match, is this version: then 304. */
+export function isCurrent (knownEtags: readonly string[] | undefined, etag: string): boolean {
+  return knownEtags !== undefined && knownEtags.some((tag) => tag === '*' || tag === etag)
 }
 
 /**

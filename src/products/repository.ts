@@ -1,6 +1,12 @@
 import type { Queryable } from '../database/types.js'
 import type { Product, ProductCreate, ProductPatch, ProductSort } from '../../schemas/product.js'
 
+/** A product's id and the version a write just committed. */
+export interface ProductVersion {
+  id: string
+  version: number
+}
+
 /** A product as stored: the API shape plus the version behind its ETag. */
 export interface ProductRecord extends Product {
   version: number
@@ -80,9 +86,12 @@ export async function findProducts (
   return rows.map(toRecord)
 }
 
+/** $1 id. Exported so the Express baseline (bench/baselines/express.ts) reads products with this very text. */
+export const FIND_LIVE_PRODUCT_SQL = `SELECT ${COLUMNS} FROM products WHERE id = $1 AND archived_at IS NULL`
+
 /** A live product; archived ones are invisible to reads. */
 export async function findLiveProduct (db: Queryable, id: string): Promise<ProductRecord | undefined> {
-  const { rows } = await db.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = $1 AND archived_at IS NULL`, [id])
+  const { rows } = await db.query<ProductRow>(FIND_LIVE_PRODUCT_SQL, [id])
   const row = rows[0]
   return row === undefined ? undefined : toRecord(row)
 }
@@ -102,7 +111,7 @@ export async function insertProduct (db: Queryable, input: ProductCreate): Promi
  * conditional: no row comes back when the version moved on, so a stale writer cannot overwrite a newer one.
  */
 export async function updateProduct (
-  db: Queryable, id: string, patch: ProductPatch, expectedVersions: number[] | undefined
+  db: Queryable, id: string, patch: ProductPatch, expectedVersions: readonly number[] | undefined
 ): Promise<ProductRecord | undefined> {
   const { rows } = await db.query<ProductRow>(
     `UPDATE products SET

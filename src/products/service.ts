@@ -7,7 +7,7 @@ import type { ProductCreate, ProductListQuery, ProductPatch } from '../../schema
 import * as products from './repository.js'
 import type { ProductRecord } from './repository.js'
 import { forgetProducts, productCacheKey } from './cache.js'
-import { acceptedVersions, noneMatch, productEtag } from './etag.js'
+import { isCurrent, productEtag } from './etag.js'
 
 export interface CatalogDeps {
   db: Database
@@ -54,7 +54,8 @@ export async function listProducts ({ db }: CatalogDeps, query: ProductListQuery
   return { data, pagination: pagination(query.page, query.limit, total) }
 }
 
-export async function getProduct ({ db, cache }: CatalogDeps, id: string, ifNoneMatch?: string): Promise<ProductRead> {
+/** `knownEtags`: the tags of the copies the client holds (If-None-Match, parsed by the route); undefined: none. */
+export async function getProduct ({ db, cache }: CatalogDeps, id: string, knownEtags?: readonly string[]): Promise<ProductRead> {
   const key = productCacheKey(id)
   let product = await cache.getVersioned<ProductRecord>(key)
   if (product === undefined) {
@@ -63,7 +64,7 @@ export async function getProduct ({ db, cache }: CatalogDeps, id: string, ifNone
     await cache.fillVersion(key, product, product.version)
   }
   const etag = productEtag(product)
-  return { product, etag, notModified: !noneMatch(ifNoneMatch, etag) }
+  return { product, etag, notModified: isCurrent(knownEtags, etag) }
 }
 
 export async function createProduct ({ db }: CatalogDeps, input: ProductCreate): Promise<{ product: ProductRecord, etag: string }> {
@@ -76,19 +77,23 @@ export async function createProduct ({ db }: CatalogDeps, input: ProductCreate):
   }
 }
 
+/**
+ * `expectedVersions`: the versions the change may apply to (If-Match, parsed by the route); undefined: any. A
+ * product that exists in none of them is a 412.
+ */
 export async function updateProduct (
-  { db, cache }: CatalogDeps, id: string, patch: ProductPatch, ifMatch?: string
+  { db, cache }: CatalogDeps, id: string, patch: ProductPatch, expectedVersions?: readonly number[]
 ): Promise<{ product: ProductRecord, etag: string }> {
   let product: ProductRecord | undefined
   try {
-    product = await products.updateProduct(db, id, patch, acceptedVersions(ifMatch, id))
+    product = await products.updateProduct(db, id, patch, expectedVersions)
   } catch (error) {
     if (isUniqueViolation(error, SKU_CONSTRAINT)) throw skuTaken()
     throw error
   }
   if (product === undefined) {
     // Nothing updated: either there is no such live product, or If-Match named an older version.
-    if (ifMatch !== undefined && await products.findLiveProduct(db, id) !== undefined) throw new PreconditionFailedError()
+    if (expectedVersions !== undefined && await products.findLiveProduct(db, id) !== undefined) throw new PreconditionFailedError()
     throw new NotFoundError('Product not found')
   }
   await forgetProducts(cache, [product])

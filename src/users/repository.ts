@@ -61,23 +61,20 @@ export async function findUserWithHashByEmail (db: Queryable, email: string): Pr
   return rows[0]
 }
 
-export async function updateUserName (db: Queryable, id: string, name: string): Promise<UserRow | undefined> {
-  const { rows } = await db.query<UserRow>(
-    `UPDATE users SET name = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, name]
-  )
-  return rows[0]
+/** The columns a service may set on an account; each left out keeps its value. */
+export interface UserChanges {
+  name?: string | undefined
+  passwordHash?: string | undefined
+  role?: Role | undefined
 }
 
-export async function updateUserPasswordHash (db: Queryable, id: string, passwordHash: string): Promise<UserRow | undefined> {
+/** Sets the given columns in one statement; undefined when there is no such account. */
+export async function updateUser (db: Queryable, id: string, changes: UserChanges): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(
-    `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, passwordHash]
-  )
-  return rows[0]
-}
-
-export async function updateUserRole (db: Queryable, id: string, role: Role): Promise<UserRow | undefined> {
-  const { rows } = await db.query<UserRow>(
-    `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, role]
+    `UPDATE users SET name = COALESCE($2, name), password_hash = COALESCE($3, password_hash), role = COALESCE($4, role),
+       updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, changes.name ?? null, changes.passwordHash ?? null, changes.role ?? null]
   )
   return rows[0]
 }

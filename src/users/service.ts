@@ -1,5 +1,6 @@
 import type { Database } from '../database/types.js'
-import type { User, UpdateMeBody, UpdateUserBody } from '../../schemas/user.js'
+import type { Role, User, UpdateMeBody, UpdateUserBody } from '../../schemas/user.js'
+import type { Queryable } from '../database/types.js'
 import { pagination, type Pagination } from '../../schemas/pagination.js'
 import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { isUniqueViolation } from '../database/errors.js'
@@ -29,6 +30,16 @@ export async function registerUser (deps: UsersDeps, input: { email: string, pas
     if (isUniqueViolation(error, users.EMAIL_UNIQUE_CONSTRAINT)) throw new ConflictError('An account with this email already exists', 'email-taken')
     throw error
   }
+}
+
+/**
+ * The account's role now, for checks that must not trust a token's older claim (plugins/auth.ts): one primary-key
+ * read. A token whose account was deleted is no longer a valid sign-in.
+ */
+export async function currentRole (db: Queryable, userId: string): Promise<Role> {
+  const role = await users.findUserRole(db, userId)
+  if (role === undefined) throw new UnauthorizedError('The account of this token no longer exists')
+  return role
 }
 
 /** The caller's own account; a token whose user was deleted is no longer a valid sign-in. */
@@ -64,11 +75,8 @@ export async function updateOwnAccount (deps: UsersDeps, caller: { id: string, i
   const { row: updated, revoked } = await deps.db.transaction(async (tx) => {
     let row: users.UserRow | undefined = account
     let revoked: string[] = []
-    if (name !== undefined) row = await users.updateUserName(tx, userId, name)
-    if (newHash !== undefined) {
-      row = await users.updateUserPasswordHash(tx, userId, newHash)
-      revoked = await revokeAllOfUser(tx, userId)
-    }
+    if (name !== undefined || newHash !== undefined) row = await users.updateUser(tx, userId, { name, passwordHash: newHash })
+    if (newHash !== undefined) revoked = await revokeAllOfUser(tx, userId)
     return { row, revoked }
   })
   // After the commit, before the answer: from here on every replica refuses the old access tokens.
@@ -125,7 +133,7 @@ export async function changeAccount (deps: UsersDeps, actorId: string, userId: s
     const before = await users.lockUserState(tx, userId)
     if (before === undefined) return { row: undefined, revoked: [] }
     let row = await users.findUserById(tx, userId)
-    if (role !== undefined) row = await users.updateUserRole(tx, userId, role)
+    if (role !== undefined) row = await users.updateUser(tx, userId, { role })
     if (disabled !== undefined) row = await users.updateUserDisabled(tx, userId, disabled)
     const endsSessions = (role !== undefined && before.role !== role) || (disabled === true && !before.disabled)
     const revoked = endsSessions ? await revokeAllOfUser(tx, userId) : []

@@ -2,17 +2,8 @@ import t from 'tap'
 import Fastify from 'fastify'
 import fastifyHelmet from '@fastify/helmet'
 import { buildTestApp } from '../helper.js'
-
-/** The helmet options the security plugin uses, given to @fastify/helmet as before the headers were precomputed. */
-const HELMET_OPTIONS = {
-  contentSecurityPolicy: {
-    directives: {
-      'style-src': ["'self'", "'unsafe-inline'"],
-      'img-src': ["'self'", 'data:'],
-      'upgrade-insecure-requests': null
-    }
-  }
-}
+// The helmet options the security plugin uses, given to @fastify/helmet as before the headers were precomputed.
+import { HELMET_OPTIONS } from '../../plugins/security.js'
 
 async function helmetReference (): Promise<Record<string, unknown>> {
   const reference = Fastify()

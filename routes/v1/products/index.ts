@@ -5,6 +5,7 @@ import { Page } from '../../../schemas/pagination.js'
 import { ConditionalGetHeaders, ConditionalWriteHeaders, Product, ProductCreate, ProductListQuery, ProductPatch } from '../../../schemas/product.js'
 import { problems, success } from '../../../schemas/responses.js'
 import { archiveProduct, createProduct, getProduct, listProducts, updateProduct } from '../../../src/products/service.js'
+import { acceptedVersions, parseIfNoneMatch } from '../../../src/products/etag.js'
 
 const ProductRef = Type.Ref(Product)
 // `type: null` makes the document show no content; the static type is undefined because nothing at all is sent.
@@ -37,7 +38,7 @@ const productRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: success(ProductRef, 'The product', ['ETag']), 304: NotModified, ...problems(400, 404) }
     }
   }, async (request, reply) => {
-    const { product, etag, notModified } = await getProduct(fastify, request.params.id, request.headers['if-none-match'])
+    const { product, etag, notModified } = await getProduct(fastify, request.params.id, parseIfNoneMatch(request.headers['if-none-match']))
     reply.header('etag', etag)
     // No body at all: a 304 carries no representation metadata (RFC 9110 §15.4.5), so no content-type and no
     // content-length of a serialized null; Fastify writes neither for an empty 304.
@@ -79,7 +80,7 @@ const productRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       }
     }
   }, async (request, reply) => {
-    const { product, etag } = await updateProduct(fastify, request.params.id, request.body, request.headers['if-match'])
+    const { product, etag } = await updateProduct(fastify, request.params.id, request.body, acceptedVersions(request.headers['if-match'], request.params.id))
     reply.header('etag', etag)
     return product
   })
