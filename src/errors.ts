@@ -3,10 +3,9 @@
  * RFC 9457 problem responses. Nothing here knows about HTTP transport beyond the status code: what a client
  * needs besides the body (wait this long, authenticate so) is data, turned into headers in src/problem-headers.ts.
  */
-import { problemHeaders, type ProblemHints } from './problem-headers.js'
+import type { ProblemHints } from './problem-headers.js'
 import { AUTH_SCHEME } from '../schemas/auth.js'
 
-export { PROBLEM_TYPE_BASE } from '../schemas/problem.js'
 export type { ProblemHints } from './problem-headers.js'
 
 export class AppError extends Error {
@@ -22,14 +21,6 @@ export class AppError extends Error {
   ) {
     super(message)
     this.name = new.target.name
-  }
-
-  /**
-   * @deprecated The response headers these hints become (the mapping of src/problem-headers.ts). Kept only for
-   * tests that still read it (test/database/circuit.test.ts, test/auth/passwords.test.ts); read `hints` instead.
-   */
-  get headers (): Record<string, string> {
-    return problemHeaders(this.hints)
   }
 }
 

@@ -12,15 +12,6 @@ export function memoryCache (defaultTtlSeconds: number): Cache {
   return {
     kind: 'memory',
     stats,
-    async get<T>(key: string): Promise<T | undefined> {
-      const raw = store.get(key)
-      if (raw === undefined) { stats.misses++; return undefined }
-      stats.hits++
-      return JSON.parse(raw) as T
-    },
-    async set (key: string, value: unknown, ttlSeconds = defaultTtlSeconds): Promise<void> {
-      store.set(key, JSON.stringify(value), { ttl: ttlSeconds * 1000 })
-    },
     async del (...keys: string[]): Promise<void> {
       for (const key of keys) store.delete(key)
     },

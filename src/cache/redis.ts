@@ -59,16 +59,6 @@ export function redisCache (client: Redis, defaultTtlSeconds: number, log: Fasti
   return {
     kind: 'redis',
     stats,
-    async get<T>(key: string): Promise<T | undefined> {
-      return parseHit<T>(await read(key, 'get'))
-    },
-    async set (key: string, value: unknown, ttlSeconds = defaultTtlSeconds): Promise<void> {
-      try {
-        await client.set(`cache:${key}`, JSON.stringify(value), 'EX', ttlSeconds)
-      } catch (error) {
-        failed('set', error)
-      }
-    },
     async del (...keys: string[]): Promise<void> {
       if (keys.length === 0) return
       try {

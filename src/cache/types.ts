@@ -11,8 +11,6 @@ export interface CacheStats {
 /** A JSON value store with TTLs; a failure is a miss, never an error for the caller. */
 export interface Cache {
   readonly kind: CacheKind
-  get<T>(key: string): Promise<T | undefined>
-  set(key: string, value: unknown, ttlSeconds?: number): Promise<void>
   del(...keys: string[]): Promise<void>
   /**
    * Adds 1 to a counter and returns the new value; the first increment starts its TTL (a fixed window).

@@ -38,7 +38,7 @@ t.test('opens after the threshold, fails fast with 503 + retry-after, probes onc
   const callsWhenOpened = state.calls
   const refusal = await guarded.query('SELECT 1').catch((error: unknown) => error)
   t.ok(refusal instanceof ServiceUnavailableError, 'an open circuit answers 503')
-  t.same((refusal as ServiceUnavailableError).headers, { 'retry-after': '1' })
+  t.same((refusal as ServiceUnavailableError).hints, { retryAfterSeconds: 1 })
   await t.rejects(guarded.transaction(async () => 1), ServiceUnavailableError, 'transactions too, before BEGIN')
   t.equal(state.calls, callsWhenOpened, 'the database was not called while open')
 

@@ -11,7 +11,7 @@ import addFormatsModule from 'ajv-formats'
 import { createTestUser } from '../support/users.js'
 import { buildTestApp } from '../helper.js'
 import { createProduct, uniqueSku } from '../support/fixtures.js'
-import { PROBLEM_TYPE_BASE } from '../../src/errors.js'
+import { PROBLEM_TYPE_BASE } from '../../schemas/problem.js'
 import { documentOf, fillPath } from './support/document.js'
 
 const Ajv2020 = Ajv2020Module.default

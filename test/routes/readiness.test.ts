@@ -52,13 +52,13 @@ t.test('a cache outage makes readiness degraded, not 503; cache calls become mis
   const proxy = await startTcpProxy(Number(new URL(process.env.REDIS_URL ?? '').port || 6379))
   t.teardown(() => proxy.close())
   const { app } = await buildTestApp(t, { env: { REDIS_URL: proxy.url('redis') } })
-  await app.cache.set('probe', { n: 1 })
-  t.same(await app.cache.get('probe'), { n: 1 })
+  await app.cache.fillVersion('probe', { n: 1 }, 1)
+  t.same(await app.cache.getVersioned('probe'), { n: 1 })
 
   proxy.cut()
   const started = Date.now()
-  t.equal(await app.cache.get('probe'), undefined, 'a miss')
-  await app.cache.set('probe', { n: 2 })
+  t.equal(await app.cache.getVersioned('probe'), undefined, 'a miss')
+  await app.cache.fillVersion('probe', { n: 2 }, 2)
   await app.cache.del('probe')
   t.ok(Date.now() - started < 2000, 'fails fast, no offline queue')
   const ready = await app.inject({ method: 'GET', url: '/health/ready' })
@@ -76,6 +76,6 @@ t.test('a cache outage makes readiness degraded, not 503; cache calls become mis
   }
   t.equal(status, 'ok', 'the client reconnects by itself')
   // The del issued during the outage was lost: an entry may be stale for at most CACHE_TTL_SECONDS (see ARCHITECTURE.md).
-  await app.cache.set('probe', { n: 3 })
-  t.same(await app.cache.get('probe'), { n: 3 })
+  await app.cache.fillVersion('probe', { n: 3 }, 3)
+  t.same(await app.cache.getVersioned('probe'), { n: 3 })
 })

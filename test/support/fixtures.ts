@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { TestUser } from './users.js'
-import { PROBLEM_TYPE_BASE } from '../../src/errors.js'
+import { PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE } from '../../schemas/problem.js'
 
 /** Every error answer's Content-Type (RFC 9457); a charset parameter may follow. */
-export const PROBLEM_JSON = /^application\/problem\+json(;|$)/
+export const PROBLEM_JSON = new RegExp(`^${PROBLEM_MEDIA_TYPE.replace(/[+]/g, '\\+')}(;|$)`)
 
 export async function pause (ms: number): Promise<void> {
   await sleep(ms)
