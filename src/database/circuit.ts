@@ -43,9 +43,11 @@ const STATUS: Record<CircuitState, CircuitStatus> = {
 export function guardDatabase (db: Database, options: CircuitOptions, onChange: (status: CircuitStatus) => void): { db: Database, circuit: DatabaseCircuit } {
   // A full pool of busy connections (200 orders queued on one row) times out the waiters with the same message as
   // a database that cannot be reached; only the second may open the circuit, or overload would become an outage.
+  // Busy means established: against a silent database the pool fills with connect attempts that never complete,
+  // and counting those as busy kept the circuit closed through an outage whenever traffic filled the pool.
   const saturated = (): boolean => {
-    const { total, idle } = db.poolStats()
-    return total >= options.poolMax && idle === 0
+    const { established, idle } = db.poolStats()
+    return established >= options.poolMax && idle === 0
   }
   const counts = (error: Error): boolean => isConnectionFailure(error) && !(error.message.includes(POOL_TIMEOUT) && saturated())
   const policy: CircuitBreakerPolicy = circuitBreaker(handleWhen(counts), {

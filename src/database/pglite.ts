@@ -36,7 +36,7 @@ export async function openPglite (dataDir: string): Promise<Database> {
       await db.exec(sql)
     },
     poolStats (): PoolStats {
-      return { total: 1, idle: pending === 0 ? 1 : 0, waiting: Math.max(0, pending - 1) }
+      return { total: 1, established: 1, idle: pending === 0 ? 1 : 0, waiting: Math.max(0, pending - 1) }
     },
     async close (): Promise<void> {
       if (!db.closed) await db.close()

@@ -82,6 +82,11 @@ function queryConfig (sql: string, params: readonly unknown[] | undefined, name:
 
 export function postgresDatabase (pool: pg.Pool, options: PostgresDatabaseOptions): Database {
   const begin = beginStatement(options)
+  // pg-pool counts a connect attempt in totalCount from its start; 'connect' fires only once the server accepted it,
+  // and 'remove' only for such a connection. The circuit needs the difference (src/database/circuit.ts).
+  let established = 0
+  pool.on('connect', () => { established++ })
+  pool.on('remove', () => { established-- })
   const behindPooler = options.pooler !== 'none'
   // Named statements only where the server connection is ours for the whole session.
   const statementName = (queryOptions: QueryOptions | undefined) => behindPooler ? undefined : queryOptions?.name
@@ -137,7 +142,7 @@ export function postgresDatabase (pool: pg.Pool, options: PostgresDatabaseOption
       else await pool.query(sql)
     },
     poolStats (): PoolStats {
-      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }
+      return { total: pool.totalCount, established, idle: pool.idleCount, waiting: pool.waitingCount }
     },
     async close (): Promise<void> {
       // The pool belongs to @fastify/postgres, which ends it in its own onClose hook.

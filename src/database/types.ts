@@ -17,7 +17,10 @@ export interface Queryable {
 }
 
 export interface PoolStats {
+  /** Connections open or being opened. */
   total: number
+  /** Connections the server accepted and that are still in the pool (a connect attempt still running is not one). */
+  established: number
   idle: number
   waiting: number
 }

@@ -13,7 +13,7 @@ import { pause } from '../support/fixtures.js'
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code })
 
 function standIn () {
-  const state = { calls: 0, pool: { total: 0, idle: 0, waiting: 0 }, next: (): Promise<QueryResult<never>> => Promise.resolve({ rows: [], rowCount: 0 }) }
+  const state = { calls: 0, pool: { total: 0, established: 0, idle: 0, waiting: 0 }, next: (): Promise<QueryResult<never>> => Promise.resolve({ rows: [], rowCount: 0 }) }
   const db: Database = {
     kind: 'postgres',
     query: async () => { state.calls++; return state.next() },
@@ -70,10 +70,11 @@ t.test('waiting for a connection of a full, busy pool is overload, not an outage
   const { db, state } = standIn()
   const { db: guarded, circuit } = guardDatabase(db, { threshold: 2, cooldownMs: 1000, poolMax: 10 }, () => {})
   state.next = async () => { throw new Error('timeout exceeded when trying to connect') }
-  state.pool = { total: 10, idle: 0, waiting: 50 }
+  state.pool = { total: 10, established: 10, idle: 0, waiting: 50 }
   for (let i = 0; i < 5; i++) await t.rejects(guarded.query('SELECT 1'), /timeout exceeded/)
   t.equal(circuit.status(), 'closed', 'every connection busy: the waiters time out, the circuit stays closed')
-  state.pool = { total: 1, idle: 0, waiting: 0 }
+  // A silent database: the pool is full of connect attempts that never complete, none of them established.
+  state.pool = { total: 10, established: 1, idle: 0, waiting: 20 }
   for (let i = 0; i < 2; i++) await t.rejects(guarded.query('SELECT 1'), /timeout exceeded/)
   t.equal(circuit.status(), 'open', 'room in the pool and still no connection: the database is unreachable')
 })
