@@ -42,7 +42,6 @@ function registerDatabasePool (fastify: FastifyInstance, registry: Registry) {
 }
 
 function registerDatabaseCircuit (fastify: FastifyInstance, registry: Registry) {
-  const states = CIRCUIT_STATES
   new Gauge({ // eslint-disable-line no-new
     name: 'db_circuit_state',
     help: 'Database circuit breaker: 1 for the current state (closed, open: requests fail fast with 503, half-open: probing)',
@@ -50,7 +49,7 @@ function registerDatabaseCircuit (fastify: FastifyInstance, registry: Registry) 
     registers: [registry],
     collect () {
       const current = fastify.dbCircuit.status()
-      for (const state of states) this.set({ state }, state === current ? 1 : 0)
+      for (const state of CIRCUIT_STATES) this.set({ state }, state === current ? 1 : 0)
     }
   })
   new Counter({ // eslint-disable-line no-new

@@ -6,8 +6,6 @@
 import type { ProblemHints } from './problem-headers.js'
 import { AUTH_SCHEME } from '../schemas/auth.js'
 
-export type { ProblemHints } from './problem-headers.js'
-
 export class AppError extends Error {
   constructor (
     readonly status: number,

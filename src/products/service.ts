@@ -78,7 +78,7 @@ export async function createProduct ({ db }: CatalogDeps, input: ProductCreate):
 }
 
 /**
- * `expectedVersions`: the versions the change may apply to (If-Match, parsed by the route); undefined: any. A
+ * `expectedVersions`: the versions the change may apply to (If-Match, parsed by the route); undefined: no condition. A
  * product that exists in none of them is a 412.
  */
 export async function updateProduct (

@@ -1,14 +1,13 @@
 import type { Database } from '../database/types.js'
 import { hashPassword } from '../auth/passwords.js'
 import { revokeAllOfUser } from '../auth/refresh-token-repository.js'
-import { ensureAdmin, findUserWithHashByEmail } from './repository.js'
+import { ensureAdmin, findUserWithHashByEmail, type AdminOutcome } from './repository.js'
 
 const BOOTSTRAP_ADMIN_NAME = 'Administrator'
 
 export interface BootstrapAdminOutcome {
   userId: string
-  /** present: already an admin, untouched; created: a new account; promoted: a customer of that email became admin. */
-  outcome: 'created' | 'promoted' | 'present'
+  outcome: AdminOutcome
 }
 
 /**

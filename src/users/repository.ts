@@ -61,6 +61,9 @@ export async function findUserWithHashByEmail (db: Queryable, email: string): Pr
   return rows[0]
 }
 
+/** present: already an admin, untouched; created: a new account; promoted: an account of that email became admin. */
+export type AdminOutcome = 'created' | 'promoted' | 'present'
+
 /** The columns a service may set on an account; each left out keeps its value. */
 export interface UserChanges {
   name?: string | undefined
@@ -104,7 +107,7 @@ export async function listUsers (db: Queryable, limit: number, offset: number): 
 export async function ensureAdmin (
   db: Queryable,
   admin: { email: string, name: string, passwordHash: string }
-): Promise<{ id: string, outcome: 'created' | 'promoted' | 'present' }> {
+): Promise<{ id: string, outcome: AdminOutcome }> {
   // The CTE reads the row as it was before this statement, which RETURNING alone cannot.
   const { rows } = await db.query<{ id: string, previous_role: Role | null }>(
     `WITH before AS (SELECT role FROM users WHERE lower(email) = lower($1))
