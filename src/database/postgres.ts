@@ -71,7 +71,12 @@ function beginStatement ({ pooler, timeouts }: PostgresDatabaseOptions): string 
   return ['BEGIN', ...settings].join('; ')
 }
 
-function toResult<Row> (result: pg.QueryResult): QueryResult<Row> {
+function toResult<Row> (answer: pg.QueryResult): QueryResult<Row> {
+  // A script of several statements (a migration run inside a transaction) answers one result per statement,
+  // though pg types it as one; the script's result is its last statement's.
+  const results = answer as pg.QueryResult | pg.QueryResult[]
+  const result = Array.isArray(results) ? results[results.length - 1] : results
+  if (result === undefined) return { rows: [], rowCount: 0 }
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length }
 }
 
