@@ -116,10 +116,11 @@ interface PlacementRow {
 
 /**
  * Places an order in one statement, so the products' row locks are held for one server-side step plus COMMIT:
- * lock the live products (in id order, as every stock-moving transaction does, so none deadlock), count the
- * customer's open units, and only when every product is live, every line in stock and the open units within
- * $4, take the stock, insert the order and its lines, and store the response under the claimed idempotency key.
- * Otherwise nothing is written and the rows say why. Every line comes back with the stock seen under the lock.
+ * lock the live products (in id order, as every stock-moving transaction does, so none deadlock), read the
+ * customer's open units (users.open_units), and only when every product is live, every line in stock and the open
+ * units within $4, take the stock, add the units to the customer's open units, insert the order and its lines, and
+ * store the response under the claimed idempotency key. Otherwise nothing is written and the rows say why. Every
+ * line comes back with the stock seen under the lock.
  *
  * $1 user id, $2 product ids (client order), $3 quantities, $4 max open units, $5 the claimed idempotency key (or
  * NULL), $6 the response status to store with it.
@@ -127,7 +128,8 @@ interface PlacementRow {
  * Why this is safe in one statement (READ COMMITTED): a row lock waited for returns the newest committed version
  * of the row, so the stock checked is the current one; the UPDATE follows the same rows to that version. The open
  * units are read with the statement's snapshot, which is current because the caller locked the customer in an
- * earlier statement (lockCustomer): every earlier order of this customer committed before that lock was granted.
+ * earlier statement (lockCustomer): every earlier order or cancellation of this customer committed before that lock
+ * was granted, and changes the counter only under it.
  * `(SELECT ok FROM verdict)` is an uncorrelated subquery, so it gates each write before that write reads a row:
  * the products are locked in id order before the UPDATE touches any of them, and a refused order writes nothing.
  * The CHECK (stock >= 0) stays the last defence. Exported so the benchmarks run this very text (bench/lib).
@@ -139,19 +141,21 @@ export const PLACE_ORDER_SQL = `WITH wanted AS (
        SELECT p.id, p.sku, p.name, p.price_cents, p.stock
        FROM products p WHERE p.id = ANY($2::uuid[]) AND p.archived_at IS NULL
        ORDER BY p.id FOR UPDATE
-     ), open_units AS (
-       SELECT coalesce(sum(i.quantity), 0)::bigint AS units
-       FROM orders o JOIN order_items i ON i.order_id = o.id
-       WHERE o.user_id = $1::uuid AND o.status = 'placed'
+     ), open_now AS (
+       SELECT open_units::bigint AS units FROM users WHERE id = $1::uuid
      ), verdict AS (
        SELECT (SELECT count(*) FROM locked) = (SELECT count(*) FROM wanted)
           AND NOT EXISTS (SELECT 1 FROM wanted w JOIN locked l ON l.id = w.product_id WHERE l.stock < w.quantity)
-          AND (SELECT units FROM open_units) + (SELECT sum(quantity) FROM wanted) <= $4::bigint AS ok
+          AND (SELECT units FROM open_now) + (SELECT sum(quantity) FROM wanted) <= $4::bigint AS ok
      ), taken AS (
        UPDATE products p SET stock = p.stock - w.quantity, version = p.version + 1, updated_at = now()
        FROM wanted w
        WHERE p.id = w.product_id AND (SELECT ok FROM verdict)
        RETURNING p.id, p.version
+     ), counted AS (
+       UPDATE users SET open_units = open_units + (SELECT sum(quantity) FROM wanted)
+       WHERE id = $1::uuid AND (SELECT ok FROM verdict)
+       RETURNING 1
      ), placed AS (
        INSERT INTO orders (user_id, total_cents)
        SELECT $1::uuid, (SELECT sum(w.quantity::bigint * l.price_cents) FROM wanted w JOIN locked l ON l.id = w.product_id)
@@ -176,7 +180,7 @@ export const PLACE_ORDER_SQL = `WITH wanted AS (
        RETURNING 1
      )
      SELECT w.product_id, w.quantity AS requested, l.stock AS available, taken.version,
-            (SELECT units FROM open_units)::text AS open_units, (SELECT body FROM response) AS body
+            (SELECT units FROM open_now)::text AS open_units, (SELECT body FROM response) AS body
      FROM wanted w LEFT JOIN locked l ON l.id = w.product_id LEFT JOIN taken ON taken.id = w.product_id
      ORDER BY w.no`
 

@@ -133,13 +133,17 @@ export async function getOrder ({ db }: OrderDeps, viewer: Viewer, id: string): 
   return order
 }
 
-/** Cancels a placed order and gives its stock back in the same transaction. */
+/**
+ * Cancels a placed order, gives its stock back and frees its units in the same transaction. Locks: the order, its
+ * customer, its products in id order; a placement takes customer then products too, so the two never deadlock.
+ */
 export async function cancelOrder ({ db, cache }: OrderDeps, viewer: Viewer, id: string): Promise<Order> {
   const cancelled = await db.transaction(async (tx): Promise<StockChange<Order>> => {
     // The order row lock makes two concurrent cancellations queue: the second sees 'cancelled' and gets 409.
     const order = await orders.findOrder(tx, id, viewer, true)
     if (order === undefined) throw new NotFoundError('Order not found')
     if (order.status === 'cancelled') throw new ConflictError('The order is already cancelled', 'order-already-cancelled')
+    await customers.releaseOpenUnits(tx, order.userId, order.items.reduce((sum, item) => sum + item.quantity, 0))
     const ids = order.items.map((item) => item.productId)
     await stock.lockProductsForRestock(tx, ids)
     const written = await stock.adjustStock(tx, ids, order.items.map((item) => item.quantity))

@@ -179,6 +179,28 @@ t.test('orders taking the same two products in opposite order never deadlock', {
   t.equal(await stockInDb(app, second.id), 1000 - pairs * 3)
 })
 
+t.test("one account's cancellations and new orders of the same products, all at once, never deadlock", { skip: SKIP }, async (t) => {
+  const { app, base } = await server()
+  const admin = await createTestUser(app, 'admin')
+  const buyer = await createTestUser(app, 'customer')
+  const rounds = 30
+  const first = await createProduct(app, admin, { stock: 1000 })
+  const second = await createProduct(app, admin, { stock: 1000 })
+  const placed = await Promise.all(Array.from({ length: rounds }, async () =>
+    JSON.parse((await postOrder(base, buyer, [{ productId: first.id, quantity: 1 }, { productId: second.id, quantity: 1 }])).body) as { id: string }))
+
+  const answers = await Promise.all(placed.flatMap((order) => [
+    fetch(`${base}/v1/orders/${order.id}/cancel`, { method: 'POST', headers: buyer.headers }).then((response) => response.status),
+    postOrder(base, buyer, [{ productId: second.id, quantity: 2 }, { productId: first.id, quantity: 2 }]).then((answer) => answer.status)
+  ]))
+
+  t.same(countBy(answers.map((status) => ({ status, body: '', replayed: null }))), { 200: rounds, 201: rounds }, 'no 500 (deadlock) or 503')
+  t.equal(await stockInDb(app, first.id), 1000 - rounds * 2)
+  t.equal(await stockInDb(app, second.id), 1000 - rounds * 2)
+  const { rows } = await app.db.query<{ open_units: number }>('SELECT open_units FROM users WHERE id = $1', [buyer.id])
+  t.equal(rows[0]?.open_units, rounds * 4, "the open-units counter holds the new orders' units only")
+})
+
 t.test('20 concurrent requests with one Idempotency-Key place one order', { skip: SKIP }, async (t) => {
   const { app, base } = await server()
   const admin = await createTestUser(app, 'admin')
