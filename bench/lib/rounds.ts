@@ -1,6 +1,5 @@
 import { runLoad, type LoadFigures, type LoadRequest } from './load.js'
 import { runPgbench } from './pgbench.js'
-import { orderTransactionScript } from './order-transaction.js'
 import type { ContenderResult, Role, ScenarioResult } from './report.js'
 import type { Contender, HttpContender, ScenarioPlan } from './scenarios.js'
 import type { BenchSettings } from './settings.js'
@@ -20,7 +19,7 @@ async function measure (context: RoundContext, contender: Contender, request: Lo
   if (contender.kind === 'pgbench') {
     return runPgbench({
       databaseUrl: contender.databaseUrl,
-      script: orderTransactionScript(),
+      script: contender.script,
       variables: contender.variables,
       clients: settings.pgbenchClients,
       seconds: Math.max(1, Math.round(seconds)),
@@ -86,6 +85,10 @@ export async function runScenario (plan: ScenarioPlan, context: RoundContext): P
   const pooled = reference('pooled')
   if (direct !== undefined && pooled !== undefined) {
     plan.notes.push(`through PgBouncer ÷ direct: ${median(perRoundRatios(pooled, direct)).toFixed(2)} (median of per-round ratios, same database, same load)`)
+  }
+  const previousSql = reference('pgbench-previous')
+  if (direct !== undefined && previousSql !== undefined) {
+    plan.notes.push(`service ÷ pgbench (previous SQL): ${median(perRoundRatios(direct, previousSql)).toFixed(2)} (median of per-round ratios)`)
   }
   if (plan.probe !== undefined) contenders.push(summarise('service /health/live probe during login load', 'probe', probeRounds, {}))
   for (const contender of contenders) {

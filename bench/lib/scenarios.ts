@@ -1,12 +1,21 @@
 import type { Backend } from './backend.js'
 import type { LoadRequest } from './load.js'
+import { orderTransactionScript, previousOrderTransactionScript } from './order-transaction.js'
 import type { ServerProcess } from './processes.js'
 import type { Role } from './report.js'
 import type { SeededData } from './seed.js'
 import type { BenchSettings } from './settings.js'
 
 export interface HttpContender { kind: 'http', name: string, role: Role, server: ServerProcess }
-export interface PgbenchContender { kind: 'pgbench', name: string, role: 'pgbench', databaseUrl: string, variables: Record<string, string> }
+/** pgbench running `script`: the service's order transaction (role pgbench), or the one before it (pgbench-previous). */
+export interface PgbenchContender {
+  kind: 'pgbench'
+  name: string
+  role: 'pgbench' | 'pgbench-previous'
+  script: string
+  databaseUrl: string
+  variables: Record<string, string>
+}
 export type Contender = HttpContender | PgbenchContender
 
 export interface ScenarioPlan {
@@ -82,14 +91,24 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
     } else if (pgbench === undefined) {
       orderPlan.notes.push('pgbench skipped: not found on PATH')
     } else {
+      const variables = { product_id: data.orderProductId, user_id: data.customer.id }
       orderPlan.contenders.push({
         kind: 'pgbench',
         name: `pgbench (same transaction SQL, ${settings.pgbenchClients} clients)`,
         role: 'pgbench',
+        script: orderTransactionScript(),
         databaseUrl: backend.databaseUrl,
-        variables: { product_id: data.orderProductId, user_id: data.customer.id }
+        variables
+      }, {
+        kind: 'pgbench',
+        name: `pgbench (previous SQL, ${settings.pgbenchClients} clients)`,
+        role: 'pgbench-previous',
+        script: previousOrderTransactionScript(),
+        databaseUrl: backend.databaseUrl,
+        variables
       })
       orderPlan.notes.push(`pgbench runs ${settings.pgbenchClients} clients = the service's pool size, the most order transactions the service has in flight at once`)
+      orderPlan.notes.push('pgbench (previous SQL): the six-statement order transaction the service ran before the one-statement placement (bench/lib/order-transaction.ts); its ÷ pgbench is previous ÷ current')
     }
     if (backend.kind === 'pglite') orderPlan.notes.push('PGlite is single-process: Express writes to its own copy of the seeded database (same rows, same SQL)')
   }

@@ -1,7 +1,5 @@
-import type { Queryable } from '../database/types.js'
-import { ConflictError, UnauthorizedError, UnprocessableError } from '../errors.js'
+import { ConflictError, UnprocessableError } from '../errors.js'
 import type { OrderCaps, PlaceOrderBody } from '../../schemas/order.js'
-import * as openUnits from './open-units-repository.js'
 
 /**
  * OWASP API6: one order, or one customer's open orders, must not reserve a large share of the stock.
@@ -23,12 +21,10 @@ export function assertOrderWithinCap (units: number, caps: OrderCaps): void {
 }
 
 /**
- * Must run inside the order transaction: the customer lock taken here holds until commit, so two concurrent
- * orders of one customer cannot both count the same open units and together pass the cap.
+ * `open` must be counted under the customer's lock (the placement statement does, after lockCustomer), so two
+ * concurrent orders of one customer cannot both count the same open units and together pass the cap.
  */
-export async function assertOpenUnitsWithinCap (tx: Queryable, userId: string, units: number, caps: OrderCaps): Promise<void> {
-  if (!await openUnits.lockCustomer(tx, userId)) throw new UnauthorizedError('This account no longer exists')
-  const open = await openUnits.openUnits(tx, userId)
+export function assertOpenUnitsWithinCap (open: number, units: number, caps: OrderCaps): void {
   const max = caps.maxOpenUnitsPerCustomer
   if (open + units > max) {
     throw new ConflictError(

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto'
 import type { Cache } from '../cache/types.js'
 import type { Database } from '../database/types.js'
-import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../errors.js'
+import { BadRequestError, ConflictError, NotFoundError, UnauthorizedError, UnprocessableError } from '../errors.js'
 import { forgetProducts } from '../products/cache.js'
 import type { ProductVersion } from '../products/repository.js'
 import { pageOffset, pagination, type Pagination } from '../../schemas/pagination.js'
 import type { Order, OrderCaps, OrderListQuery, PlaceOrderBody } from '../../schemas/order.js'
 import type { StockShortage } from '../../schemas/problem.js'
 import * as orders from './repository.js'
-import type { NewOrderLine, Viewer } from './repository.js'
+import type { LineStock, Viewer } from './repository.js'
+import * as customers from './customer-lock-repository.js'
 import * as stock from './stock-repository.js'
 import * as idempotency from './idempotency-repository.js'
 import { assertOpenUnitsWithinCap, assertOrderWithinCap, unitsOf } from './caps.js'
@@ -47,30 +48,30 @@ function assertDistinctProducts (body: PlaceOrderBody): void {
   if (new Set(ids).size !== ids.length) throw new BadRequestError('Each productId may appear only once in items')
 }
 
-/** Checks every line against the locked rows and turns them into priced order lines, in the client's order. */
-function priceLines (body: PlaceOrderBody, locked: stock.LockedProduct[]): NewOrderLine[] {
-  const byId = new Map(locked.map((product) => [product.id, product]))
-  const unknown = body.items.filter((item) => !byId.has(item.productId.toLowerCase())).map((item) => item.productId)
+/**
+ * Turns what the database saw for each line (in the client's order) into the API's answers: unknown or archived
+ * products first (422, as the client spelled their ids), then every short line (409 with the shortages).
+ */
+function assertAvailable (body: PlaceOrderBody, lines: LineStock[]): void {
+  const unknown = body.items.filter((_item, index) => lines[index]?.available === undefined).map((item) => item.productId)
   if (unknown.length > 0) {
     throw new UnprocessableError(`Unknown or archived product: ${unknown.join(', ')}`, 'unknown-product')
   }
-  const shortages: StockShortage[] = []
-  const lines = body.items.map((item) => {
-    const product = byId.get(item.productId.toLowerCase()) as stock.LockedProduct
-    if (product.stock < item.quantity) shortages.push({ productId: product.id, requested: item.quantity, available: product.stock })
-    return { productId: product.id, sku: product.sku, name: product.name, quantity: item.quantity, unitPriceCents: product.priceCents }
-  })
+  const shortages: StockShortage[] = lines.flatMap((line) =>
+    line.available !== undefined && line.available < line.requested
+      ? [{ productId: line.productId, requested: line.requested, available: line.available }]
+      : [])
   if (shortages.length > 0) {
     throw new ConflictError('Not enough stock for some items; nothing was ordered', 'insufficient-stock', { shortages })
   }
-  return lines
 }
 
 /**
- * Places an order in one transaction: claim the idempotency key (if any), check the order against the caps
- * (the customer's open units under a lock on the customer), lock the products in id order, check stock,
- * decrement, insert the order. Any failure rolls all of it back, key claim included, so a retry after a
- * 409/422 is judged afresh. The product cache is dropped after commit, before answering.
+ * Places an order in one transaction: claim the idempotency key (if any), lock the customer (reading the stock
+ * without locks, for an early answer), then one statement that locks the products in id order, checks stock and
+ * the customer's open units, takes the stock, inserts the order and stores the response under the key
+ * (orders.placeOrder). Any failure rolls all of it back, key claim included, so a retry after a 409/422 is judged
+ * afresh. The product cache is dropped after commit, before answering.
  * Locks are always taken in this order (key, customer, products), so concurrent orders queue, never deadlock.
  */
 export async function placeOrder (
@@ -95,16 +96,19 @@ export async function placeOrder (
     // Caps apply to new orders only: a replay above answers what was placed, whatever the caps are now.
     const units = unitsOf(body)
     assertOrderWithinCap(units, config.orderCaps)
-    const ids = [...new Set(body.items.map((item) => item.productId.toLowerCase()))]
-    // Check once without locks first: when a hot product has sold out, the losers answer 409 at once instead of
-    // queueing for its row lock (and for pool connections). The locked check below is the one that counts.
-    priceLines(body, await stock.readLiveProducts(tx, ids))
-    await assertOpenUnitsWithinCap(tx, userId, units, config.orderCaps)
-    const lines = priceLines(body, await stock.lockLiveProducts(tx, ids))
-    const written = await stock.adjustStock(tx, lines.map((line) => line.productId), lines.map((line) => -line.quantity))
-    const order = await orders.insertOrder(tx, userId, lines)
-    if (idempotencyKey !== undefined) await idempotency.storeResponse(tx, userId, idempotencyKey, CREATED, order)
-    return { result: { order, replayed: false }, written }
+    const items = body.items.map((item) => ({ productId: item.productId.toLowerCase(), quantity: item.quantity }))
+    const peeked = await customers.lockCustomer(tx, userId, items)
+    if (peeked === undefined) throw new UnauthorizedError('This account no longer exists')
+    assertAvailable(body, peeked)
+    const outcome = await orders.placeOrder(tx, {
+      userId, items, maxOpenUnits: config.orderCaps.maxOpenUnitsPerCustomer, idempotencyKey, responseStatus: CREATED
+    })
+    if (outcome.order === undefined) {
+      assertAvailable(body, outcome.lines)
+      assertOpenUnitsWithinCap(outcome.openUnits, units, config.orderCaps)
+      throw new Error('the order placement wrote nothing, yet every line and the open units passed')
+    }
+    return { result: { order: outcome.order, replayed: false }, written: outcome.written }
   })
 
   await forgetProducts(cache, placed.written)
@@ -129,13 +133,17 @@ export async function getOrder ({ db }: OrderDeps, viewer: Viewer, id: string): 
   return order
 }
 
-/** Cancels a placed order and gives its stock back in the same transaction. */
+/**
+ * Cancels a placed order, gives its stock back and frees its units in the same transaction. Locks: the order, its
+ * customer, its products in id order; a placement takes customer then products too, so the two never deadlock.
+ */
 export async function cancelOrder ({ db, cache }: OrderDeps, viewer: Viewer, id: string): Promise<Order> {
   const cancelled = await db.transaction(async (tx): Promise<StockChange<Order>> => {
     // The order row lock makes two concurrent cancellations queue: the second sees 'cancelled' and gets 409.
     const order = await orders.findOrder(tx, id, viewer, true)
     if (order === undefined) throw new NotFoundError('Order not found')
     if (order.status === 'cancelled') throw new ConflictError('The order is already cancelled', 'order-already-cancelled')
+    await customers.releaseOpenUnits(tx, order.userId, order.items.reduce((sum, item) => sum + item.quantity, 0))
     const ids = order.items.map((item) => item.productId)
     await stock.lockProductsForRestock(tx, ids)
     const written = await stock.adjustStock(tx, ids, order.items.map((item) => item.quantity))

@@ -46,4 +46,6 @@ t.test(`${ORDERS} parallel orders of one customer never hold more than the open-
     [buyer.id]
   )
   t.equal(rows[0]?.units, accepted * UNITS_PER_ORDER, 'the database holds no more than the cap')
+  const counter = await app.db.query<{ open_units: number }>('SELECT open_units FROM users WHERE id = $1', [buyer.id])
+  t.equal(counter.rows[0]?.open_units, accepted * UNITS_PER_ORDER, "the account's open-units counter agrees")
 })

@@ -115,6 +115,29 @@ t.test('order caps', async (t) => {
     t.equal((await place(app, alice, lines(1))).statusCode, 409, 'and the cap holds again')
   })
 
+  t.test("the account's open-units counter follows placements, refusals and cancellations", async (t) => {
+    const customer = await createTestUser(app, 'customer')
+    const counted = async () => {
+      const { rows } = await app.db.query<{ counter: number, placed: number }>(
+        `SELECT u.open_units AS counter, (SELECT coalesce(sum(i.quantity), 0)::int FROM orders o JOIN order_items i ON i.order_id = o.id
+           WHERE o.user_id = u.id AND o.status = 'placed') AS placed
+         FROM users u WHERE u.id = $1`, [customer.id])
+      return rows[0]
+    }
+    const first = await place(app, customer, lines(5, 5, 2))
+    t.equal(first.statusCode, 201)
+    t.same(await counted(), { counter: 12, placed: 12 })
+    t.equal((await place(app, customer, lines(5, 5))).statusCode, 409, 'over the cap')
+    t.equal((await place(app, customer, [{ productId: products[0]?.id ?? '', quantity: 1 }, { productId: products[1]?.id ?? '', quantity: 1 }, { productId: products[1]?.id.toUpperCase() ?? '', quantity: 1 }])).statusCode, 400)
+    t.same(await counted(), { counter: 12, placed: 12 }, 'refusals add nothing')
+    t.equal((await place(app, customer, lines(4))).statusCode, 201)
+    const cancel = await app.inject({ method: 'POST', url: `/v1/orders/${first.json<{ id: string }>().id}/cancel`, headers: customer.headers })
+    t.equal(cancel.statusCode, 200)
+    t.same(await counted(), { counter: 4, placed: 4 }, 'a cancellation frees its units')
+    t.equal((await app.inject({ method: 'POST', url: `/v1/orders/${first.json<{ id: string }>().id}/cancel`, headers: customer.headers })).statusCode, 409)
+    t.same(await counted(), { counter: 4, placed: 4 }, 'a second cancellation frees nothing')
+  })
+
   t.test('a refused order does not count as open', async (t) => {
     const customer = await createTestUser(app, 'customer')
     t.equal((await place(app, customer, lines(5, 5, 3))).statusCode, 422)

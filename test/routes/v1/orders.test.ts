@@ -95,6 +95,45 @@ t.test('placing orders', async (t) => {
     t.equal(await stockOf(app, live.id), 10)
   })
 
+  t.test('every short line is in the shortages, in the order of the request, and nothing is taken', async (t) => {
+    const first = await createProduct(app, admin, { stock: 1 })
+    const fine = await createProduct(app, admin, { stock: 50 })
+    const last = await createProduct(app, admin, { stock: 0 })
+    const response = await place(app, customer, [
+      { productId: first.id, quantity: 4 }, { productId: fine.id, quantity: 7 }, { productId: last.id.toUpperCase(), quantity: 2 }
+    ])
+    t.equal(response.statusCode, 409)
+    t.same(response.json<{ shortages: unknown[] }>().shortages, [
+      { productId: first.id, requested: 4, available: 1 },
+      { productId: last.id, requested: 2, available: 0 }
+    ])
+    t.same([await stockOf(app, first.id), await stockOf(app, fine.id), await stockOf(app, last.id)], [1, 50, 0])
+  })
+
+  t.test('an unknown product and a short line together: 422 naming only the unknown one, nothing taken', async (t) => {
+    const scarce = await createProduct(app, admin, { stock: 1 })
+    const plenty = await createProduct(app, admin, { stock: 10 })
+    const missing = randomUUID()
+    const response = await place(app, customer, [
+      { productId: plenty.id, quantity: 2 }, { productId: scarce.id, quantity: 5 }, { productId: missing, quantity: 1 }
+    ])
+    t.equal(response.statusCode, 422)
+    t.has(response.json(), { type: problemType('unknown-product'), detail: `Unknown or archived product: ${missing}` })
+    t.same([await stockOf(app, scarce.id), await stockOf(app, plenty.id)], [1, 10])
+    const orders = await app.inject({ method: 'GET', url: '/v1/orders?limit=100', headers: customer.headers })
+    t.notOk(orders.json<OrderList>().data.some((order) => order.items.some((item) => item.productId === plenty.id)), 'no order holds it')
+  })
+
+  t.test('the answer to the order is what a later read of it answers, timestamps included', async (t) => {
+    const product = await createProduct(app, admin, { stock: 100 })
+    for (let i = 0; i < 5; i++) {
+      const placed = await place(app, customer, [{ productId: product.id, quantity: 1 }])
+      const read = await app.inject({ method: 'GET', url: `/v1/orders/${placed.json<OrderBody>().id}`, headers: customer.headers })
+      t.equal(read.body, placed.body)
+      t.equal(new Date(placed.json<OrderBody>().createdAt).toISOString(), placed.json<OrderBody>().createdAt, 'an ISO 8601 instant')
+    }
+  })
+
   t.test('malformed orders are 400 problems', async (t) => {
     const product = await createProduct(app, admin, { stock: 10 })
     const line = { productId: product.id, quantity: 1 }
