@@ -102,7 +102,7 @@ const AFTER: Record<ProductSort, string> = {
 
 // A JavaScript Date keeps milliseconds but created_at has microseconds: a position cut to milliseconds would
 // repeat or skip rows created within the same millisecond, so the key travels as this exact text.
-const CREATED_KEY = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key`
+const CREATED_KEY = 'to_char(created_at AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS created_key'
 
 type PageRow = { total: number } & ((ProductRow & { created_key: string }) | { [column in keyof ProductRow | 'created_key']: null })
 
@@ -130,8 +130,8 @@ export async function findProductPage (
        ORDER BY ${ORDER_BY[sort]} LIMIT $5 OFFSET $6
      ) page ON true
      ORDER BY ${ORDER_BY[sort]}`, [
-    ...filterParams(filter), limit + 1, 'offset' in start ? start.offset : 0, after?.key ?? null, after?.id ?? null
-  ])
+      ...filterParams(filter), limit + 1, 'offset' in start ? start.offset : 0, after?.key ?? null, after?.id ?? null
+    ])
   const found = rows.flatMap((row) => row.id === null ? [] : [row])
   const shown = found.slice(0, limit)
   const last = shown[shown.length - 1]

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { IdParams } from '../../../schemas/common.js'
 import { Page } from '../../../schemas/pagination.js'
 import { ConditionalGetHeaders, ConditionalWriteHeaders, Product, ProductCreate, ProductListQuery, ProductPatch } from '../../../schemas/product.js'
@@ -15,10 +16,25 @@ const NotModified = success(Type.Unsafe<undefined>({ type: 'null' }), 'Not modif
 const NoContent = Type.Null({ description: 'Archived: gone from reads, kept for order history' })
 /** What Fastify sends for a serialized object; a cached page is sent as those very bytes. */
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+
+/** The route's own 200 serializer (fast-json-stringify), which always writes text. */
+function render (reply: FastifyReply, page: unknown): string {
+  const body = reply.serialize(page)
+  if (typeof body !== 'string') throw new TypeError('the list serializer wrote no text')
+  return body
+}
+
+/**
+ * Sends a body serialized earlier from the route's schema: a string with a JSON content type is written as it
+ * is, never serialized again. Typed as a plain reply, since the route's type says an object goes out.
+ */
+function sendSerialized (reply: FastifyReply, body: string): FastifyReply {
+  return reply.type(JSON_CONTENT_TYPE).send(body)
+}
 const LINK_PARAMETERS = ['limit', 'sort', 'q', 'minPrice', 'maxPrice', 'inStock'] as const
 
 /** RFC 8288 `Link` to the next page: this request's parameters, with the cursor in place of any page number. */
-function nextLink (path: string, query: Record<typeof LINK_PARAMETERS[number], string | number | boolean | undefined>, cursor: string): string {
+function nextLink (path: string, query: Partial<Record<typeof LINK_PARAMETERS[number], string | number | boolean>>, cursor: string): string {
   const parameters = LINK_PARAMETERS.flatMap((name) => {
     const value = query[name]
     return value === undefined ? [] : [`${name}=${encodeURIComponent(value)}`]
@@ -45,10 +61,9 @@ const productRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       }
     }
   }, async (request, reply) => {
-    const listed = await listProducts(fastify, request.query, (page) => reply.serialize(page))
+    const listed = await listProducts(fastify, request.query, (page) => render(reply, page))
     if (listed.nextCursor !== undefined) reply.header('link', nextLink(fastify.prefix, request.query, listed.nextCursor))
-    // A string body with a JSON content type is sent as it is: a cached page is never serialized again.
-    return reply.type(JSON_CONTENT_TYPE).send(listed.body)
+    return sendSerialized(reply, listed.body)
   })
 
   fastify.get('/:id', {
