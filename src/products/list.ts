@@ -3,7 +3,7 @@ import { pageOffset, pagination, type Pagination } from '../../schemas/paginatio
 import type { ProductListQuery } from '../../schemas/product.js'
 import { findProductPage, type ProductRecord } from './repository.js'
 import { decodeCursor, encodeCursor, type Cursor } from './list-cursor.js'
-import { catalogGeneration } from './list-cache.js'
+import { catalogGeneration, localPages, type ListedPage } from './list-cache.js'
 import type { CatalogDeps } from './service.js'
 
 export interface ProductPage {
@@ -13,12 +13,6 @@ export interface ProductPage {
 
 /** Turns a page into the bytes of the response body: the route's own serializer, so a hit is sent as it was. */
 export type RenderPage = (page: ProductPage) => string
-
-/** A list page as served and cached: its body, and where the next page starts when there is one. */
-export interface ListedPage {
-  body: string
-  nextCursor?: string
-}
 
 /** Escapes LIKE wildcards so `q` always means the literal text the client typed. */
 function containsPattern (text: string): string {
@@ -61,10 +55,17 @@ export async function listProducts (deps: CatalogDeps, query: ProductListQuery, 
   }
   // Read before the database: a page must be filed under a generation no older than its data.
   const key = pageKey(await catalogGeneration(deps.cache), query)
+  const local = localPages(deps.cache)
+  const kept = local.get(key)
+  if (kept !== undefined) return kept
   const cached = await deps.cache.getVersioned<ListedPage>(key)
-  if (cached !== undefined) return cached
+  if (cached !== undefined) {
+    local.set(key, cached)
+    return cached
+  }
   const listed = await readPage(deps, query, cursor, render)
   // Version 0 throughout: the generation in the key does the invalidating, the version only refuses a second fill.
   await deps.cache.fillVersion(key, listed, 0)
+  local.set(key, listed)
   return listed
 }

@@ -90,12 +90,10 @@ t.test('a repeated list is answered from the cache, byte for byte, without readi
   t.equal(first.body.data[0]?.name, `Cached ${tag}`)
   // Behind the service's back: only a read of the database could see this.
   await app.db.query('UPDATE products SET name = $2 WHERE id = $1', [product.id, `Sneaked ${tag}`])
-  const hitsBefore = app.cache.stats.hits
   const second = await get(app, url)
   t.equal(second.response.body, first.response.body, 'the same bytes: the cached page, not the changed row')
   t.equal(second.response.headers['content-type'], 'application/json; charset=utf-8')
   t.equal(second.response.headers['content-type'], first.response.headers['content-type'])
-  t.ok(app.cache.stats.hits > hitsBefore, 'counted as a cache hit')
   // The same parameters in another order and spelling are the same page.
   t.equal((await get(app, `/v1/products/?limit=20&q=${tag}&page=1`)).response.body, first.response.body)
 
@@ -250,7 +248,10 @@ t.test('across replicas a list shows a change within the generation bound', { sk
   const tag = token()
   const product = await createProduct(app, admin, { name: `Shared ${tag}`, stock: 4 })
   const url = `/v1/products?q=${tag}`
-  t.equal((await get(other, url)).body.data[0]?.stock, 4, 'the other replica has the page cached')
+  t.equal((await get(app, url)).body.data[0]?.stock, 4)
+  // Behind the service's back: the other replica shows it only if it reads the database instead of the shared page.
+  await app.db.query('UPDATE products SET stock = 5 WHERE id = $1', [product.id])
+  t.equal((await get(other, url)).body.data[0]?.stock, 4, 'the other replica is served the page the first one cached')
   const patched = await app.inject({ method: 'PATCH', url: `/v1/products/${product.id}`, headers: admin.headers, payload: { stock: 9 } })
   t.equal(patched.statusCode, 200)
   t.equal((await get(app, url)).body.data[0]?.stock, 9, 'the replica that made the change lists it at once')
