@@ -217,7 +217,7 @@ export interface paths {
         };
         /**
          * List live products with search, price and stock filters, sorting and paging
-         * @description Archived products are never listed. Every parameter is optional; `q` is matched as a plain substring, never as a pattern. Lists are not cached: stock is always current.
+         * @description Archived products are never listed. Every parameter is optional; `q` is matched as a plain substring, never as a pattern. Page through with `page`, or follow the `Link` header (rel="next"), whose `cursor` continues just after the last item shown even while products are added or removed; there is no link on the last page. Pages are cached: every product change (create, change, archive, an order or a cancellation moving stock) drops them before it answers, but a replica may serve a list up to 1000 ms older than a change made through another one, so stock shown in a list may be that old. Orders never rely on it: they check stock when placed, and a product read (GET /v1/products/{id}) is always current.
          */
         get: operations["getProducts"];
         put?: never;
@@ -493,6 +493,8 @@ export interface components {
         ETag: string;
         /** @description URL of the resource just created */
         Location: string;
+        /** @description RFC 8288 link to the next page, rel="next", sent while there is one: the same list from just after this page's last item, by cursor, with this request's filters, sort and limit. Follow it as it is */
+        Link: string;
         /** @description Sent on a replay only: this is the stored first answer to this Idempotency-Key; nothing new was placed */
         "Idempotent-Replayed": "true";
         /** @description The scheme to authenticate with */
@@ -1695,6 +1697,8 @@ export interface operations {
                 page?: number;
                 /** @description Items per page */
                 limit?: number;
+                /** @description Opaque position from the `Link` header (rel="next") of the previous page: the page after that page's last item, stable while items are added or removed. Replaces `page` (a cursor with a page other than 1 is a 400); keep the other parameters as the link has them */
+                cursor?: string;
                 /** @description Case-insensitive substring of name or description */
                 q?: string;
                 /** @description Lowest priceCents, inclusive */
@@ -1719,6 +1723,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     RateLimit: components["headers"]["RateLimit"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1728,7 +1733,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A parameter is invalid or unknown, or minPrice > maxPrice */
+            /** @description A parameter is invalid or unknown, minPrice > maxPrice, or the cursor is not one this service issued (or not for this sort, or sent with a page) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -55,6 +55,12 @@ export const HEADERS = {
     required: true,
     schema: { type: 'string', format: 'uri-reference', maxLength: 128, examples: ['/v1/products/0b7c3b1e-5b2a-4c8e-9f1d-2a3b4c5d6e7f'] }
   },
+  Link: {
+    description: 'RFC 8288 link to the next page, rel="next", sent while there is one: the same list from just after ' +
+      'this page\'s last item, by cursor, with this request\'s filters, sort and limit. Follow it as it is',
+    required: false,
+    schema: { type: 'string', maxLength: 8192, examples: ['</v1/products?limit=20&sort=-createdAt&cursor=WzEsIi1jcmVhdGVkQXQiLCIyMDI2LTEyLTAyVDA4OjMxOjEyLjEyMzQ1NloiLCIwYjdjM2IxZS01YjJhLTRjOGUtOWYxZC0yYTNiNGM1ZDZlN2YiLDJd>; rel="next"'] }
+  },
   'Idempotent-Replayed': {
     description: 'Sent on a replay only: this is the stored first answer to this Idempotency-Key; nothing new was placed',
     required: false,

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { StringEnum, Timestamp, Uuid, withOptionalDefaults } from './common.js'
-import { PageQueryFields } from './pagination.js'
+import { CursorQueryField, PageQueryFields } from './pagination.js'
 
 /** PostgreSQL `integer`: the cap keeps every accepted value storable, so an oversized one is a 400, not a 500. */
 export const MAX_INT4 = 2_147_483_647
@@ -39,6 +39,7 @@ export type ProductSort = typeof PRODUCT_SORTS[number]
 
 export const ProductListQuery = withOptionalDefaults(Type.Object({
   ...PageQueryFields,
+  ...CursorQueryField,
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive substring of name or description' })),
   minPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Lowest priceCents, inclusive' })),
   maxPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'Highest priceCents, inclusive' })),

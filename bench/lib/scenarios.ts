@@ -68,7 +68,7 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
     title: 'GET /v1/products?limit=20',
     contenders: [service, ...traced, ...pooled, ceiling],
     connections: settings.connections,
-    notes: [],
+    notes: ['lists are cached: after the warm-up every request is a hit on the process\'s own copy of the page (its bytes, keyed with the catalog generation, which the process re-reads from the shared cache at most every second); a miss is one statement, count and page together'],
     ...(paths.list === undefined
       ? { skipped: missing('get /v1/products') ?? 'no products could be created (see notes)' }
       : { request: { method: 'GET', path: paths.list } })

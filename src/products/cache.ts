@@ -1,5 +1,6 @@
 import type { Cache } from '../cache/types.js'
 import type { ProductVersion } from './repository.js'
+import { forgetCatalogLists } from './list-cache.js'
 
 /** One cache entry per product; orders and cancellations drop the same keys when they move stock. */
 export function productCacheKey (id: string): string {
@@ -12,5 +13,7 @@ export function productCacheKey (id: string): string {
  * committed version, so a reader that fetched the row before the commit cannot put the old copy back.
  */
 export async function forgetProducts (cache: Cache, written: Iterable<ProductVersion>): Promise<void> {
-  await Promise.all([...written].map(async ({ id, version }) => cache.invalidateVersion(productCacheKey(id), version)))
+  const versions = [...written]
+  // Lists show these products too: a change drops every cached page (a replay, which changed nothing, keeps them).
+  await Promise.all([...versions.map(async ({ id, version }) => cache.invalidateVersion(productCacheKey(id), version)), versions.length > 0 && forgetCatalogLists(cache)])
 }

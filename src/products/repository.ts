@@ -71,19 +71,75 @@ function filterParams (filter: ProductFilter): unknown[] {
   return [filter.pattern ?? null, filter.minPrice ?? null, filter.maxPrice ?? null, filter.inStock ?? null]
 }
 
-export async function countProducts (db: Queryable, filter: ProductFilter): Promise<number> {
-  const { rows } = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM products WHERE ${LIST_FILTER}`, filterParams(filter))
-  return rows[0]?.total ?? 0
+/** A place in one sort order: just after the product with this sort key and id. */
+export interface ListPosition {
+  /** name, priceCents, or createdAt to the microsecond (`YYYY-MM-DDTHH:MM:SS.ffffffZ`), as the sort says. */
+  key: string | number
+  id: string
 }
 
-export async function findProducts (
-  db: Queryable, filter: ProductFilter, sort: ProductSort, limit: number, offset: number
-): Promise<ProductRecord[]> {
-  const { rows } = await db.query<ProductRow>(
-    `SELECT ${COLUMNS} FROM products WHERE ${LIST_FILTER} ORDER BY ${ORDER_BY[sort]} LIMIT $5 OFFSET $6`,
-    [...filterParams(filter), limit, offset]
-  )
-  return rows.map(toRecord)
+/** Where a page starts: after skipping `offset` products, or just after a position (keyset). */
+export type PageStart = { offset: number } | { after: ListPosition }
+
+export interface ProductSlice {
+  /** Live products matching the filter, in all pages. */
+  total: number
+  products: ProductRecord[]
+  /** Just after this page's last product, when more follow it; undefined on the last page. */
+  next: ListPosition | undefined
+}
+
+// Keyset conditions: strictly after (key, id) in the order of ORDER_BY, so `id` breaks ties the same way and
+// the partial sort indexes serve them. $8 NULL (no position) switches the condition off.
+const AFTER: Record<ProductSort, string> = {
+  name: '(lower(name), id) > (lower($7::text), $8::uuid)',
+  '-name': '(lower(name), id) < (lower($7::text), $8::uuid)',
+  priceCents: '(price_cents, id) > ($7::int, $8::uuid)',
+  '-priceCents': '(price_cents, id) < ($7::int, $8::uuid)',
+  createdAt: '(created_at, id) > ($7::timestamptz, $8::uuid)',
+  '-createdAt': '(created_at, id) < ($7::timestamptz, $8::uuid)'
+}
+
+// A JavaScript Date keeps milliseconds but created_at has microseconds: a position cut to milliseconds would
+// repeat or skip rows created within the same millisecond, so the key travels as this exact text.
+const CREATED_KEY = 'to_char(created_at AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS created_key'
+
+type PageRow = { total: number } & ((ProductRow & { created_key: string }) | { [column in keyof ProductRow | 'created_key']: null })
+
+function positionOf (sort: ProductSort, row: ProductRow & { created_key: string }): ListPosition {
+  const field = sort.startsWith('-') ? sort.slice(1) : sort
+  const key = field === 'name' ? row.name : field === 'priceCents' ? row.price_cents : row.created_key
+  return { key, id: row.id }
+}
+
+/**
+ * One page of the filtered list and the total in one statement (one round trip): the count is a one-row subquery
+ * joined to the page, so a page past the end still brings its row, with the page's columns NULL and the right
+ * total. The outer ORDER BY repeats the inner one (a join promises no order); one row more than the page is read
+ * to know whether more follow.
+ */
+export async function findProductPage (
+  db: Queryable, filter: ProductFilter, sort: ProductSort, limit: number, start: PageStart
+): Promise<ProductSlice> {
+  const after = 'after' in start ? start.after : undefined
+  const { rows } = await db.query<PageRow>(
+    `SELECT counted.total, page.* FROM (SELECT count(*)::int AS total FROM products WHERE ${LIST_FILTER}) counted
+     LEFT JOIN (
+       SELECT ${COLUMNS}, ${CREATED_KEY} FROM products
+       WHERE ${LIST_FILTER} AND ($8::uuid IS NULL OR ${AFTER[sort]})
+       ORDER BY ${ORDER_BY[sort]} LIMIT $5 OFFSET $6
+     ) page ON true
+     ORDER BY ${ORDER_BY[sort]}`, [
+      ...filterParams(filter), limit + 1, 'offset' in start ? start.offset : 0, after?.key ?? null, after?.id ?? null
+    ])
+  const found = rows.flatMap((row) => row.id === null ? [] : [row])
+  const shown = found.slice(0, limit)
+  const last = shown[shown.length - 1]
+  return {
+    total: rows[0]?.total ?? 0,
+    products: shown.map(toRecord),
+    next: found.length > limit && last !== undefined ? positionOf(sort, last) : undefined
+  }
 }
 
 /** $1 id. Exported so the Express baseline (bench/baselines/express.ts) reads products with this very text. */

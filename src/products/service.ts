@@ -1,22 +1,17 @@
 import type { Cache } from '../cache/types.js'
 import type { Database } from '../database/types.js'
 import { isUniqueViolation } from '../database/errors.js'
-import { BadRequestError, ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js'
-import { pageOffset, pagination, type Pagination } from '../../schemas/pagination.js'
-import type { ProductCreate, ProductListQuery, ProductPatch } from '../../schemas/product.js'
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js'
+import type { ProductCreate, ProductPatch } from '../../schemas/product.js'
 import * as products from './repository.js'
 import type { ProductRecord } from './repository.js'
 import { forgetProducts, productCacheKey } from './cache.js'
 import { isCurrent, productEtag } from './etag.js'
+import { forgetCatalogLists } from './list-cache.js'
 
 export interface CatalogDeps {
   db: Database
   cache: Cache
-}
-
-export interface ProductPage {
-  data: ProductRecord[]
-  pagination: Pagination
 }
 
 /** A product with its ETag, or `notModified` when the client's copy is current. */
@@ -24,34 +19,8 @@ export type ProductRead = { product: ProductRecord, etag: string, notModified: b
 
 const SKU_CONSTRAINT = 'products_sku_key'
 
-/** Escapes LIKE wildcards so `q` always means the literal text the client typed. */
-function containsPattern (text: string): string {
-  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
-}
-
 function skuTaken (): ConflictError {
   return new ConflictError('Another product already has this sku', 'sku-taken')
-}
-
-/**
- * Lists are read straight from the database, not cached: every filter/sort/page combination would be its own
- * entry, and each stock change would have to find and drop all of them. The partial indexes keep these cheap.
- */
-export async function listProducts ({ db }: CatalogDeps, query: ProductListQuery): Promise<ProductPage> {
-  if (query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice) {
-    throw new BadRequestError('minPrice must not exceed maxPrice')
-  }
-  const filter = {
-    pattern: query.q === undefined ? undefined : containsPattern(query.q),
-    minPrice: query.minPrice,
-    maxPrice: query.maxPrice,
-    inStock: query.inStock
-  }
-  const [total, data] = await Promise.all([
-    products.countProducts(db, filter),
-    products.findProducts(db, filter, query.sort, query.limit, pageOffset(query))
-  ])
-  return { data, pagination: pagination(query.page, query.limit, total) }
 }
 
 /** `knownEtags`: the tags of the copies the client holds (If-None-Match, parsed by the route); undefined: none. */
@@ -67,9 +36,10 @@ export async function getProduct ({ db, cache }: CatalogDeps, id: string, knownE
   return { product, etag, notModified: isCurrent(knownEtags, etag) }
 }
 
-export async function createProduct ({ db }: CatalogDeps, input: ProductCreate): Promise<{ product: ProductRecord, etag: string }> {
+export async function createProduct ({ db, cache }: CatalogDeps, input: ProductCreate): Promise<{ product: ProductRecord, etag: string }> {
   try {
     const product = await products.insertProduct(db, input)
+    await forgetCatalogLists(cache)
     return { product, etag: productEtag(product) }
   } catch (error) {
     if (isUniqueViolation(error, SKU_CONSTRAINT)) throw skuTaken()

@@ -1,16 +1,46 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { IdParams } from '../../../schemas/common.js'
 import { Page } from '../../../schemas/pagination.js'
 import { ConditionalGetHeaders, ConditionalWriteHeaders, Product, ProductCreate, ProductListQuery, ProductPatch } from '../../../schemas/product.js'
 import { problems, success } from '../../../schemas/responses.js'
-import { archiveProduct, createProduct, getProduct, listProducts, updateProduct } from '../../../src/products/service.js'
+import { archiveProduct, createProduct, getProduct, updateProduct } from '../../../src/products/service.js'
+import { listProducts } from '../../../src/products/list.js'
+import { LIST_GENERATION_MEMO_MS } from '../../../src/products/list-cache.js'
 import { acceptedVersions, parseIfNoneMatch } from '../../../src/products/etag.js'
 
 const ProductRef = Type.Ref(Product)
 // `type: null` makes the document show no content; the static type is undefined because nothing at all is sent.
 const NotModified = success(Type.Unsafe<undefined>({ type: 'null' }), 'Not modified: your copy (if-none-match) is current; no body', ['ETag'])
 const NoContent = Type.Null({ description: 'Archived: gone from reads, kept for order history' })
+/** What Fastify sends for a serialized object; a cached page is sent as those very bytes. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+
+/** The route's own 200 serializer (fast-json-stringify), which always writes text. */
+function render (reply: FastifyReply, page: unknown): string {
+  const body = reply.serialize(page)
+  if (typeof body !== 'string') throw new TypeError('the list serializer wrote no text')
+  return body
+}
+
+/**
+ * Sends a body serialized earlier from the route's schema: a string with a JSON content type is written as it
+ * is, never serialized again. Typed as a plain reply, since the route's type says an object goes out.
+ */
+function sendSerialized (reply: FastifyReply, body: string): FastifyReply {
+  return reply.type(JSON_CONTENT_TYPE).send(body)
+}
+const LINK_PARAMETERS = ['limit', 'sort', 'q', 'minPrice', 'maxPrice', 'inStock'] as const
+
+/** RFC 8288 `Link` to the next page: this request's parameters, with the cursor in place of any page number. */
+function nextLink (path: string, query: Partial<Record<typeof LINK_PARAMETERS[number], string | number | boolean>>, cursor: string): string {
+  const parameters = LINK_PARAMETERS.flatMap((name) => {
+    const value = query[name]
+    return value === undefined ? [] : [`${name}=${encodeURIComponent(value)}`]
+  })
+  return `<${path}?${[...parameters, `cursor=${cursor}`].join('&')}>; rel="next"`
+}
 
 const productRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', {
@@ -18,14 +48,23 @@ const productRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['products'],
       summary: 'List live products with search, price and stock filters, sorting and paging',
       description: 'Archived products are never listed. Every parameter is optional; `q` is matched as a plain ' +
-        'substring, never as a pattern. Lists are not cached: stock is always current.',
+        'substring, never as a pattern. Page through with `page`, or follow the `Link` header (rel="next"), whose ' +
+        '`cursor` continues just after the last item shown even while products are added or removed; there is no ' +
+        'link on the last page. Pages are cached: every product change (create, change, archive, an order or a ' +
+        `cancellation moving stock) drops them before it answers, but a replica may serve a list up to ${LIST_GENERATION_MEMO_MS} ms ` +
+        'older than a change made through another one, so stock shown in a list may be that old. Orders never rely ' +
+        'on it: they check stock when placed, and a product read (GET /v1/products/{id}) is always current.',
       querystring: ProductListQuery,
       response: {
-        200: success(Page(ProductRef), 'One page of products and where it lies in the whole list'),
-        ...problems([400, 'A parameter is invalid or unknown, or minPrice > maxPrice', ['validation', 'bad-request']])
+        200: success(Page(ProductRef), 'One page of products and where it lies in the whole list', ['Link']),
+        ...problems([400, 'A parameter is invalid or unknown, minPrice > maxPrice, or the cursor is not one this service issued (or not for this sort, or sent with a page)', ['validation', 'bad-request']])
       }
     }
-  }, async (request) => listProducts(fastify, request.query))
+  }, async (request, reply) => {
+    const listed = await listProducts(fastify, request.query, (page) => render(reply, page))
+    if (listed.nextCursor !== undefined) reply.header('link', nextLink(fastify.prefix, request.query, listed.nextCursor))
+    return sendSerialized(reply, listed.body)
+  })
 
   fastify.get('/:id', {
     schema: {
