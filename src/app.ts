@@ -5,7 +5,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
 import { serverOptions } from './server-options.js'
-import { lazyChildLogger } from './logger.js'
 import { sharedSchemas } from '../schemas/index.js'
 import configPlugin from '../plugins/config.js'
 import tracing from '../plugins/tracing.js'
@@ -52,7 +51,6 @@ async function apiV1 (scope: FastifyInstance): Promise<void> {
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config, options.logStream)).withTypeProvider<TypeBoxTypeProvider>()
 
-  app.setChildLoggerFactory(lazyChildLogger)
   for (const schema of sharedSchemas) app.addSchema(schema)
   // Bodies are JSON only (docs/api.md): without its text/plain parser, Fastify answers 415 for any other type.
   app.removeContentTypeParser('text/plain')
