@@ -6,12 +6,12 @@ import { loggableUrl } from './log-url.js'
 /**
  * What can carry a secret in this service's log lines, and only that (docs/api.md, OWASP logging cheat sheet).
  * Lines hold `req` (serializeRequest below: no headers, query values dropped), `res` (Fastify's: the status code
- * only), named fields chosen by the code, and `err` for 5xx answers. No code logs a body or a header. The one
- * secret left is a database error's `detail`, which repeats the failing row ("Failing row contains (…)",
- * "Key (token_hash)=(…)"): a password or token hash. No wildcard paths: pino runs those over every binding of
- * every child logger, which is one per request.
+ * only), named fields chosen by the code, and `err` for 5xx answers. No code logs a body or a header. What is
+ * left is a database error: its `detail` repeats the failing row ("Failing row contains (…)", "Key (token_hash)=
+ * (…)"), and PGlite's errors carry the statement's bound `params`: password and token hashes, emails. No wildcard
+ * paths: pino runs those over every binding of every child logger, which is one per request.
  */
-export const REDACTED_PATHS = ['err.detail']
+export const REDACTED_PATHS = ['err.detail', 'err.params']
 
 /** LOG_FORMAT, or when unset: humans at a terminal get pretty lines; containers, CI and files get JSON. */
 export function usesPrettyLogs (config: Config): boolean {
