@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { annotateDocument } from './docs-annotations.js'
+import { documentedProblems } from './docs-problems.js'
 
 export const BEARER_SCHEME = 'bearerAuth'
 
@@ -36,6 +37,8 @@ async function docsPlugin (fastify: FastifyInstance) {
         }
       }
     },
+    // Problem responses are documented here but not compiled for the routes (plugins/docs-problems.ts).
+    transform: ({ schema, url }) => ({ schema: documentedProblems(schema), url }),
     transformObject: (document) => 'openapiObject' in document ? annotateDocument(document.openapiObject) : document.swaggerObject,
     // Shared schemas keep their $id as the component name instead of def-0, def-1, …
     refResolver: {

@@ -21,6 +21,7 @@ import metrics from '../plugins/metrics.js'
 import rateLimit from '../plugins/rate-limit.js'
 import docs from '../plugins/docs.js'
 import auth from '../plugins/auth.js'
+import docsProblems from '../plugins/docs-problems.js'
 import adminBootstrap from '../plugins/admin-bootstrap.js'
 import housekeeping from '../plugins/housekeeping.js'
 
@@ -77,6 +78,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(docs)
   // 5. Auth turns each route's `config.access` into hooks and OpenAPI security, so it precedes the routes.
   await app.register(auth)
+  // After auth, which adds 401/403 problem responses: problem responses are documented, not compiled per route.
+  await app.register(docsProblems)
   await app.register(adminBootstrap)
   await app.register(housekeeping)
   // 6. Routes: the folder path is the URL prefix (routes/v1/products → /v1/products). Unknown URLs count
