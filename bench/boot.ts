@@ -6,13 +6,15 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BOOT_RUNS=10 npm run bench:boot
  *   npm run bench:boot -- --compare <another built checkout>   # also that build, in turn with this one
  *
- * Without DATABASE_URL the embedded database boots from a scratch data dir prepared by the first run.
+ * With DATABASE_URL the servers boot on a throwaway database made on that server (dropped at the end), like
+ * `npm run bench`; without it each build's embedded database boots from a scratch data dir made by its first run.
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { prepareBackend } from './lib/backend.js'
 import { freePort } from './lib/processes.js'
 import { median } from './lib/stats.js'
 
@@ -74,30 +76,36 @@ async function bootOnce (build: Build, env: Record<string, string>): Promise<{ w
 const builds = [await buildAt(fileURLToPath(new URL('..', import.meta.url)), 'this build')]
 for (const path of comparePaths()) builds.push(await buildAt(path, `compare (${basename(path)})`))
 
+const backend = await prepareBackend()
 /** Each build its own compile cache and, on the embedded database, its own data dir. */
 const environment = (build: Build, cache: boolean): Record<string, string> => ({
   JWT_SECRET: 'bench-boot-secret-that-is-long-enough-0123456789',
   NODE_COMPILE_CACHE: join(build.scratch, 'compile-cache'),
-  ...(process.env.DATABASE_URL === undefined ? { PGLITE_DATA_DIR: join(build.scratch, 'pglite') } : {}),
+  ...backend.serviceEnv,
+  ...(backend.kind === 'pglite' ? { PGLITE_DATA_DIR: join(build.scratch, 'pglite') } : {}),
   ...(cache ? {} : { NODE_DISABLE_COMPILE_CACHE: '1' })
 })
 
 type Figures = Array<{ wallMs: number, cpuMs: number }>
 const contenders = builds.flatMap((build) => [true, false].map((cache) => ({ build, cache, label: `${build.label}, compile cache ${cache ? 'on: ' : 'off:'}`, rows: [] as Figures })))
-// The first boot creates the embedded database and fills the compile cache; it is not measured.
-for (const build of builds) await bootOnce(build, environment(build, true))
-for (let run = 0; run < RUNS; run++) {
-  // Rotate which goes first, so a drift of the machine weighs on all alike.
-  const shift = run % contenders.length
-  for (const contender of [...contenders.slice(shift), ...contenders.slice(0, shift)]) {
-    contender.rows.push(await bootOnce(contender.build, environment(contender.build, contender.cache)))
+try {
+  // The first boot creates the database (migrations) and fills the compile cache; it is not measured.
+  for (const build of builds) await bootOnce(build, environment(build, true))
+  for (let run = 0; run < RUNS; run++) {
+    // Rotate which goes first, so a drift of the machine weighs on all alike.
+    const shift = run % contenders.length
+    for (const contender of [...contenders.slice(shift), ...contenders.slice(0, shift)]) {
+      contender.rows.push(await bootOnce(contender.build, environment(contender.build, contender.cache)))
+    }
   }
+} finally {
+  for (const build of builds) await rm(build.scratch, { recursive: true, force: true })
+  await backend.cleanup()
 }
-for (const build of builds) await rm(build.scratch, { recursive: true, force: true })
 
 const summary = (rows: Figures) =>
   `wall ${median(rows.map((row) => row.wallMs)).toFixed(0)} ms (${Math.min(...rows.map((row) => row.wallMs)).toFixed(0)}–${Math.max(...rows.map((row) => row.wallMs)).toFixed(0)}), ` +
   `CPU ${median(rows.map((row) => row.cpuMs)).toFixed(0)} ms`
-process.stdout.write(`Node ${process.version}, ${RUNS} rotating runs each, medians (range) to the first ready answer (${process.env.DATABASE_URL === undefined ? 'embedded PGlite' : 'PostgreSQL'})\n`)
+process.stdout.write(`Node ${process.version}, ${RUNS} rotating runs each, medians (range) to the first ready answer (${backend.description})\n`)
 for (const build of builds) if (build.label !== 'this build') process.stdout.write(`  ${build.label}: ${build.entry}\n`)
 for (const contender of contenders) process.stdout.write(`  ${contender.label.padEnd(40)} ${summary(contender.rows)}\n`)

@@ -287,8 +287,13 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
     if (!selected) continue
     if (plan.key === '1' && plan.skipped === undefined) {
       const reset = await service.resetPeakRss()
+      for (const other of compare) await other.resetPeakRss()
       const result = await runScenario(plan, context)
       peakRssDuringScenario1Kb = await service.peakRssKb()
+      for (const other of compare) {
+        const peak = await other.peakRssKb()
+        notes.push(`${other.name}: peak RSS during scenario 1 ${peak === undefined ? 'not measured' : `${(peak / 1024).toFixed(1)} MiB`} (the service's: ${((peakRssDuringScenario1Kb ?? Number.NaN) / 1024).toFixed(1)} MiB)`)
+      }
       peakRssNote = reset ? 'VmHWM reset just before its warm-up, read after its last round' : 'VmHWM since process start (reset not permitted)'
       results.push(result)
     } else {
