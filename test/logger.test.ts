@@ -48,4 +48,3 @@ t.test('a database error is logged with its cause; its detail (the failing row) 
   if (err?.params !== undefined) t.equal(err.params, '[redacted]')
   t.notMatch(test.logText(), 'secret-digest-that-must-not-leak')
 })
-
