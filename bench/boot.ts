@@ -4,22 +4,47 @@
  * until its first `200` from /health/ready; CPU time is the steadier figure on a shared machine.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BOOT_RUNS=10 npm run bench:boot
+ *   npm run bench:boot -- --compare <another built checkout>   # also that build, in turn with this one
  *
- * Without DATABASE_URL the embedded database boots from a scratch data dir prepared by the first run.
+ * With DATABASE_URL the servers boot on a throwaway database made on that server (dropped at the end), like
+ * `npm run bench`; without it each build's embedded database boots from a scratch data dir made by its first run.
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { prepareBackend } from './lib/backend.js'
 import { freePort } from './lib/processes.js'
 import { median } from './lib/stats.js'
 
-const ENTRY = fileURLToPath(new URL('../dist/src/server.js', import.meta.url))
 const RUNS = Number(process.env.BOOT_RUNS ?? 10)
-/** The node flags of `npm start`, as the image's CMD has them. */
-const START_FLAGS = (JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } })
-  .scripts.start.split(' ').filter((word) => word.startsWith('--'))
+
+interface Build { label: string, entry: string, flags: string[], scratch: string }
+
+/** A checkout's built entry and the node flags of its `npm start`, as the image's CMD has them. */
+async function buildAt (checkout: string, label: string): Promise<Build> {
+  const packageJson = JSON.parse(await readFile(join(checkout, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  return {
+    label,
+    entry: join(checkout, 'dist', 'src', 'server.js'),
+    flags: packageJson.scripts.start.split(' ').filter((word) => word.startsWith('--')),
+    scratch: await mkdtemp(join(tmpdir(), 'bench-boot-'))
+  }
+}
+
+/** BOOT_COMPARE (comma-separated) or --compare <path> (repeatable): other built checkouts, booted in turn with this one. */
+function comparePaths (): string[] {
+  const paths = (process.env.BOOT_COMPARE ?? '').split(',').filter((path) => path !== '')
+  const argv = process.argv.slice(2)
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? ''
+    if (arg === '--compare') paths.push(argv[++index] ?? '')
+    else if (arg.startsWith('--compare=')) paths.push(arg.slice('--compare='.length))
+    else throw new Error(`unknown argument ${arg}; known: --compare <path of another built checkout>`)
+  }
+  return paths.map((path) => resolve(path))
+}
 /** /proc/<pid>/stat counts CPU time in clock ticks of 10 ms. */
 const TICK_MS = 10
 
@@ -28,10 +53,10 @@ async function cpuMs (pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS
 }
 
-async function bootOnce (env: Record<string, string>): Promise<{ wallMs: number, cpuMs: number }> {
+async function bootOnce (build: Build, env: Record<string, string>): Promise<{ wallMs: number, cpuMs: number }> {
   const port = await freePort()
   const started = performance.now()
-  const child = spawn(process.execPath, [...START_FLAGS, ENTRY], {
+  const child = spawn(process.execPath, [...build.flags, build.entry], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
     stdio: 'ignore'
   })
@@ -48,26 +73,39 @@ async function bootOnce (env: Record<string, string>): Promise<{ wallMs: number,
   }
 }
 
-const scratch = await mkdtemp(join(tmpdir(), 'bench-boot-'))
-const base: Record<string, string> = {
-  JWT_SECRET: 'bench-boot-secret-that-is-long-enough-0123456789',
-  NODE_COMPILE_CACHE: join(scratch, 'compile-cache'),
-  ...(process.env.DATABASE_URL === undefined ? { PGLITE_DATA_DIR: join(scratch, 'pglite') } : {})
-}
-// The first boot creates the embedded database and fills the compile cache; it is not measured.
-await bootOnce(base)
-const results = { cache: [] as Array<{ wallMs: number, cpuMs: number }>, noCache: [] as Array<{ wallMs: number, cpuMs: number }> }
-for (let run = 0; run < RUNS; run++) {
-  // Alternate which goes first, so a drift of the machine weighs on both alike.
-  const order = run % 2 === 0 ? ['cache', 'noCache'] as const : ['noCache', 'cache'] as const
-  for (const contender of order) {
-    results[contender].push(await bootOnce(contender === 'cache' ? base : { ...base, NODE_DISABLE_COMPILE_CACHE: '1' }))
-  }
-}
-await rm(scratch, { recursive: true, force: true })
+const builds = [await buildAt(fileURLToPath(new URL('..', import.meta.url)), 'this build')]
+for (const path of comparePaths()) builds.push(await buildAt(path, `compare (${basename(path)})`))
 
-const summary = (rows: Array<{ wallMs: number, cpuMs: number }>) =>
-  `wall ${median(rows.map((row) => row.wallMs)).toFixed(0)} ms, CPU ${median(rows.map((row) => row.cpuMs)).toFixed(0)} ms`
-process.stdout.write(`Node ${process.version}, ${RUNS} alternating runs each, medians to the first ready answer (${process.env.DATABASE_URL === undefined ? 'embedded PGlite' : 'PostgreSQL'})\n`)
-process.stdout.write(`  compile cache on:  ${summary(results.cache)}\n`)
-process.stdout.write(`  compile cache off: ${summary(results.noCache)}\n`)
+const backend = await prepareBackend()
+/** Each build its own compile cache and, on the embedded database, its own data dir. */
+const environment = (build: Build, cache: boolean): Record<string, string> => ({
+  JWT_SECRET: 'bench-boot-secret-that-is-long-enough-0123456789',
+  NODE_COMPILE_CACHE: join(build.scratch, 'compile-cache'),
+  ...backend.serviceEnv,
+  ...(backend.kind === 'pglite' ? { PGLITE_DATA_DIR: join(build.scratch, 'pglite') } : {}),
+  ...(cache ? {} : { NODE_DISABLE_COMPILE_CACHE: '1' })
+})
+
+type Figures = Array<{ wallMs: number, cpuMs: number }>
+const contenders = builds.flatMap((build) => [true, false].map((cache) => ({ build, cache, label: `${build.label}, compile cache ${cache ? 'on: ' : 'off:'}`, rows: [] as Figures })))
+try {
+  // The first boot creates the database (migrations) and fills the compile cache; it is not measured.
+  for (const build of builds) await bootOnce(build, environment(build, true))
+  for (let run = 0; run < RUNS; run++) {
+    // Rotate which goes first, so a drift of the machine weighs on all alike.
+    const shift = run % contenders.length
+    for (const contender of [...contenders.slice(shift), ...contenders.slice(0, shift)]) {
+      contender.rows.push(await bootOnce(contender.build, environment(contender.build, contender.cache)))
+    }
+  }
+} finally {
+  for (const build of builds) await rm(build.scratch, { recursive: true, force: true })
+  await backend.cleanup()
+}
+
+const summary = (rows: Figures) =>
+  `wall ${median(rows.map((row) => row.wallMs)).toFixed(0)} ms (${Math.min(...rows.map((row) => row.wallMs)).toFixed(0)}–${Math.max(...rows.map((row) => row.wallMs)).toFixed(0)}), ` +
+  `CPU ${median(rows.map((row) => row.cpuMs)).toFixed(0)} ms`
+process.stdout.write(`Node ${process.version}, ${RUNS} rotating runs each, medians (range) to the first ready answer (${backend.description})\n`)
+for (const build of builds) if (build.label !== 'this build') process.stdout.write(`  ${build.label}: ${build.entry}\n`)
+for (const contender of contenders) process.stdout.write(`  ${contender.label.padEnd(40)} ${summary(contender.rows)}\n`)

@@ -3,9 +3,9 @@
  * interleaved round by round (bench/README.md, Method). Writes bench/results/latest.md and latest.json.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { prepareBackend, redact, type Backend } from './lib/backend.js'
 import { AUTOCANNON } from './lib/load.js'
@@ -116,17 +116,17 @@ function serviceEnv (port: number): Record<string, string> {
 }
 
 /** What `npm start` runs once it has built (package.json), V8 flags included: the production command. */
-async function productionCommand (): Promise<string[]> {
-  const packageJson = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+async function productionCommand (checkout = REPO_ROOT): Promise<string[]> {
+  const packageJson = JSON.parse(await readFile(join(checkout, 'package.json'), 'utf8')) as { scripts: { start: string } }
   return packageJson.scripts.start.split(' ')
 }
 
-async function startService (pinToCore: number | undefined, name = 'service', extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+async function startService (pinToCore: number | undefined, name = 'service', extraEnv: Record<string, string> = {}, checkout = REPO_ROOT): Promise<ServerProcess> {
   const port = await freePort()
   return startServer({
     name,
-    command: await productionCommand(),
-    cwd: REPO_ROOT,
+    command: await productionCommand(checkout),
+    cwd: checkout,
     env: { ...serviceEnv(port), ...extraEnv },
     port,
     readyPath: '/health/ready',
@@ -150,6 +150,28 @@ async function startPooledService (notes: string[]): Promise<ServerProcess | und
   log(`starting the service through PgBouncer at ${redact(settings.poolerUrl)}`)
   notes.push(`service via PgBouncer: ${redact(url.toString())}, DATABASE_POOLER=transaction, same pool size`)
   return startService(serverCore, 'service-pooled', { DATABASE_URL: url.toString(), DATABASE_POOLER: 'transaction', MIGRATE_ON_START: 'false' })
+}
+
+/**
+ * --compare: another checkout's build, started like the service (its own `npm start` command, same settings, the
+ * seeded data; on PGlite a copy of it), as one more contender. It is not built here: build it first.
+ */
+async function startCompareServices (databases: Array<{ databaseUrl: string } | { pgliteDir: string }>, notes: string[]): Promise<ServerProcess[]> {
+  const started: ServerProcess[] = []
+  for (const [index, path] of settings.compare.entries()) {
+    const checkout = resolve(path)
+    await access(join(checkout, 'dist', 'src', 'server.js')).catch(() => {
+      throw new Error(`--compare ${path}: no dist/src/server.js there (run npm run build in that checkout first)`)
+    })
+    const name = `compare ${index + 1} (${basename(checkout)})`
+    const database = databases[index]
+    log(`starting ${name} from ${checkout}`)
+    const server = await startService(serverCore, name, database !== undefined && 'pgliteDir' in database ? { PGLITE_DATA_DIR: database.pgliteDir } : {}, checkout)
+    running.push(server)
+    started.push(server)
+    notes.push(`${name}: the build in ${checkout}${backend.kind === 'pglite' ? ' (its own copy of the seeded PGlite data dir)' : ' (same database and Redis prefix)'}`)
+  }
+  return started
 }
 
 /**
@@ -194,6 +216,9 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
   running.splice(running.indexOf(seeding), 1)
   const expressDatabase = await backend.databaseForExpress()
   const tracedDatabase = settings.tracing ? await backend.databaseForExpress('traced') : undefined
+  // Copies (PGlite) are taken now, while no server has the data dir open.
+  const compareDatabases: Array<{ databaseUrl: string } | { pgliteDir: string }> = []
+  for (const index of settings.compare.keys()) compareDatabases.push(await backend.databaseForExpress(`compare-${index + 1}`))
 
   log('starting the service (warm: existing database)')
   const service = await startService(serverCore)
@@ -248,9 +273,10 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
   const traced = tracedDatabase === undefined ? undefined : await startTracedService(tracedDatabase, notes)
   const pooled = await startPooledService(notes)
   if (pooled !== undefined) running.push(pooled)
+  const compare = await startCompareServices(compareDatabases, notes)
 
   const pgbench = backend.databaseUrl === undefined ? undefined : await pgbenchAvailable()
-  const plans = planScenarios({ data, paths, servers: { service, ceiling, express, traced: traced?.service, ...(pooled === undefined ? {} : { pooled }) }, pgbench, backend, settings })
+  const plans = planScenarios({ data, paths, servers: { service, ceiling, express, traced: traced?.service, ...(pooled === undefined ? {} : { pooled }), compare }, pgbench, backend, settings })
   const context = { settings, wrk, loadCore, log }
 
   const results: ScenarioResult[] = []
@@ -261,8 +287,13 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
     if (!selected) continue
     if (plan.key === '1' && plan.skipped === undefined) {
       const reset = await service.resetPeakRss()
+      for (const other of compare) await other.resetPeakRss()
       const result = await runScenario(plan, context)
       peakRssDuringScenario1Kb = await service.peakRssKb()
+      for (const other of compare) {
+        const peak = await other.peakRssKb()
+        notes.push(`${other.name}: peak RSS during scenario 1 ${peak === undefined ? 'not measured' : `${(peak / 1024).toFixed(1)} MiB`} (the service's: ${((peakRssDuringScenario1Kb ?? Number.NaN) / 1024).toFixed(1)} MiB)`)
+      }
       peakRssNote = reset ? 'VmHWM reset just before its warm-up, read after its last round' : 'VmHWM since process start (reset not permitted)'
       results.push(result)
     } else {
@@ -270,7 +301,7 @@ async function benchmark (backend: Backend): Promise<BenchReport> {
     }
   }
   if (traced !== undefined) notes.push(await traced.report())
-  for (const baseline of [ceiling, express]) {
+  for (const baseline of [ceiling, express, ...compare]) {
     const printed = baseline.recentOutput()
     if (printed.length > 0) notes.push(`${baseline.name} printed (last lines): ${printed.slice(-5).join(' | ').slice(0, 800)}`)
   }

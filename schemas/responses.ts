@@ -16,9 +16,21 @@ export function success<T extends TSchema> (schema: T, description: string, head
   return { ...schema, description, ...documented }
 }
 
+/** Every response problems() made: documentation only, never compiled into a serializer (isProblemResponse). */
+const PROBLEM_RESPONSES = new WeakSet<object>()
+
+/**
+ * Whether a route's response entry is a problem response from problems(). Error answers are all one `Problem`
+ * shape written by one error handler, so they are documented in the OpenAPI document but not compiled per route
+ * and status (plugins/docs-problems.ts takes them out of the route before Fastify compiles it).
+ */
+export function isProblemResponse (value: unknown): boolean {
+  return typeof value === 'object' && value !== null && PROBLEM_RESPONSES.has(value)
+}
+
 /** A documented problem response, served as application/problem+json, with one example per problem type. */
 function problemResponse (status: number, description: string | undefined, slugs: readonly ProblemSlug[]) {
-  return {
+  const response = {
     description: description ?? STATUS_CODES[status] ?? 'Error',
     content: {
       [PROBLEM_MEDIA_TYPE]: {
@@ -28,6 +40,8 @@ function problemResponse (status: number, description: string | undefined, slugs
       }
     }
   }
+  PROBLEM_RESPONSES.add(response)
+  return response
 }
 
 type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 429 | 503

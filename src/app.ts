@@ -5,7 +5,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
 import { serverOptions } from './server-options.js'
-import { lazyChildLogger } from './logger.js'
 import { sharedSchemas } from '../schemas/index.js'
 import configPlugin from '../plugins/config.js'
 import tracing from '../plugins/tracing.js'
@@ -22,6 +21,7 @@ import metrics from '../plugins/metrics.js'
 import rateLimit from '../plugins/rate-limit.js'
 import docs from '../plugins/docs.js'
 import auth from '../plugins/auth.js'
+import docsProblems from '../plugins/docs-problems.js'
 import adminBootstrap from '../plugins/admin-bootstrap.js'
 import housekeeping from '../plugins/housekeeping.js'
 
@@ -52,7 +52,6 @@ async function apiV1 (scope: FastifyInstance): Promise<void> {
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config, options.logStream)).withTypeProvider<TypeBoxTypeProvider>()
 
-  app.setChildLoggerFactory(lazyChildLogger)
   for (const schema of sharedSchemas) app.addSchema(schema)
   // Bodies are JSON only (docs/api.md): without its text/plain parser, Fastify answers 415 for any other type.
   app.removeContentTypeParser('text/plain')
@@ -79,6 +78,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(docs)
   // 5. Auth turns each route's `config.access` into hooks and OpenAPI security, so it precedes the routes.
   await app.register(auth)
+  // After auth, which adds 401/403 problem responses: problem responses are documented, not compiled per route.
+  await app.register(docsProblems)
   await app.register(adminBootstrap)
   await app.register(housekeeping)
   // 6. Routes: the folder path is the URL prefix (routes/v1/products → /v1/products). Unknown URLs count

@@ -1,18 +1,17 @@
-import type { FastifyBaseLogger, FastifyRequest, FastifyServerOptions } from 'fastify'
-import type { Bindings, ChildLoggerOptions, DestinationStream, LogFn, Logger } from 'pino'
+import type { FastifyRequest, FastifyServerOptions } from 'fastify'
+import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
 import { loggableUrl } from './log-url.js'
 
-/** Never written to a log, wherever they appear in a logged object (docs/api.md, OWASP logging cheat sheet). */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  ...['password', 'currentPassword', 'newPassword', 'passwordHash', 'password_hash', 'token', 'accessToken', 'refreshToken', 'tokenHash', 'token_hash']
-    .flatMap((field) => [field, `*.${field}`, `*.*.${field}`])
-]
+/**
+ * What can carry a secret in this service's log lines, and only that (docs/api.md, OWASP logging cheat sheet).
+ * Lines hold `req` (serializeRequest below: no headers, query values dropped), `res` (Fastify's: the status code
+ * only), named fields chosen by the code, and `err` for 5xx answers. No code logs a body or a header. What is
+ * left is a database error: its `detail` repeats the failing row ("Failing row contains (…)", "Key (token_hash)=
+ * (…)"), and PGlite's errors carry the statement's bound `params`: password and token hashes, emails. No wildcard
+ * paths: pino runs those over every binding of every child logger, which is one per request.
+ */
+export const REDACTED_PATHS = ['err.detail', 'err.params']
 
 /** LOG_FORMAT, or when unset: humans at a terminal get pretty lines; containers, CI and files get JSON. */
 export function usesPrettyLogs (config: Config): boolean {
@@ -52,25 +51,4 @@ export function loggerOptions (config: Config, stream?: DestinationStream): Fast
   if (stream !== undefined) return { ...base, stream }
   if (usesPrettyLogs(config)) return { ...base, transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } }
   return base
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
-
-/**
- * Fastify makes a child logger per request (binding: the request id). With redaction on, pino runs every
- * wildcard redact path over the bindings when a child is made: ~7 µs per request (bench/README.md, optimisation
- * log), for lines that at LOG_LEVEL=warn are almost never written. This makes the real child on the first line
- * actually written; disabled levels stay the parent's no-ops. Per-route logger options get a real child at once.
- */
-export function lazyChildLogger (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
-  if (Object.keys(options).length > 0) return logger.child(bindings, options)
-  let child: FastifyBaseLogger | undefined
-  const real = (): FastifyBaseLogger => (child ??= logger.child(bindings, options))
-  const lazy = Object.create(logger) as FastifyBaseLogger
-  const levels = logger as unknown as Pick<Logger, 'isLevelEnabled'>
-  for (const level of LOG_LEVELS) {
-    if (levels.isLevelEnabled(level)) lazy[level] = (...args: Parameters<LogFn>) => { real()[level](...args) }
-  }
-  lazy.child = (childBindings, childOptions) => real().child(childBindings, childOptions)
-  return lazy
 }

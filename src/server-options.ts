@@ -6,8 +6,7 @@ import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
 import { loggerOptions, usesPrettyLogs } from './logger.js'
 import { requestLogController } from './request-log.js'
-import { buildValidator } from './validation.js'
-import { buildSerializer } from './serialization.js'
+import { validatorCompilerFactory } from './validation.js'
 import { BadRequestError } from './errors.js'
 import { toProblem } from './problem.js'
 import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
@@ -52,7 +51,8 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
     // A first boot of embedded PGlite runs initdb in WASM (seconds, more on a busy machine) before migrating.
     pluginTimeout: PLUGIN_TIMEOUT_MS,
     // The wrapped validators carry only what Fastify reads (the call and `errors`), not all of AJV's fields.
-    schemaController: { compilersFactory: { buildValidator: buildValidator as never, buildSerializer } },
+    // Serializers: Fastify's default compiler, as it is.
+    schemaController: { compilersFactory: { buildValidator: validatorCompilerFactory() as never } },
     // The router answers a malformed %-encoding or an over-long path parameter before any hook or the error
     // handler runs; without this they left as Fastify's own JSON (and 414), not problem+json 400 (docs/api.md).
     frameworkErrors: (error, request, reply) => {

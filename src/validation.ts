@@ -2,10 +2,6 @@ import AjvCompiler, { type RouteDefinition } from '@fastify/ajv-compiler'
 import type { AnySchema, Options as AjvOptions, Plugin } from 'ajv'
 import ajvFormats from 'ajv-formats'
 
-// Module-wide so its pool (keyed by shared schemas + options) is reused by every plugin context: a factory
-// per call made two new AJV instances per context, each compiling the JSON Schema meta-schema (~15 ms).
-const factory = AjvCompiler()
-
 /**
  * Two AJV configurations: query strings, params and headers arrive as text and are coerced to the schema's
  * types; JSON bodies are not coerced (null must not become 0 or ""). Neither removes unknown properties:
@@ -13,7 +9,14 @@ const factory = AjvCompiler()
  * An invalid body is validated a second time with allErrors, so a form is fixed in one round trip (see
  * everyBodyError); params, query strings and headers stop at their first error.
  */
-export function buildValidator (externalSchemas: Record<string, AnySchema>) {
+export function validatorCompilerFactory () {
+  // One @fastify/ajv-compiler per app, as Fastify's default has it: its pool (keyed by shared schemas + options)
+  // gives every plugin context of the app the same AJV instances.
+  const factory = AjvCompiler()
+  return (externalSchemas: Record<string, AnySchema>) => validatorsFor(factory, externalSchemas)
+}
+
+function validatorsFor (factory: ReturnType<typeof AjvCompiler>, externalSchemas: Record<string, AnySchema>) {
   const common: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false }
   // ajv-compiler types its plugins as Plugin<unknown>; ajv-formats declares its own options type.
   const plugins = [ajvFormats.default as Plugin<unknown>]

@@ -2,7 +2,7 @@ import type { LoadFigures } from './load.js'
 import type { MachineInfo } from './machine.js'
 import type { BenchSettings } from './settings.js'
 
-export type Role = 'service' | 'traced' | 'pooled' | 'ceiling' | 'express' | 'pgbench' | 'pgbench-previous' | 'probe'
+export type Role = 'service' | 'traced' | 'pooled' | 'compare' | 'ceiling' | 'express' | 'pgbench' | 'pgbench-previous' | 'probe'
 export type Reference = 'ceiling' | 'express' | 'pgbench' | 'service'
 
 export interface ContenderResult {

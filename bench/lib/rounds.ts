@@ -68,7 +68,7 @@ export async function runScenario (plan: ScenarioPlan, context: RoundContext): P
     const found = plan.contenders.find((contender) => contender.role === role)
     return found === undefined ? undefined : (rounds.get(found.name) ?? []).map((figures) => figures.requestsPerSecond)
   }
-  // ÷ service only for the traced contender: the service's own figures against each other say nothing.
+  // ÷ service only for another build (traced, compare): the service's own figures against each other say nothing.
   const references = { ceiling: reference('ceiling'), express: reference('express'), pgbench: reference('pgbench'), service: reference('service') }
   const contenders: ContenderResult[] = plan.contenders.map((contender) => {
     const figures = rounds.get(contender.name) ?? []
@@ -76,7 +76,7 @@ export async function runScenario (plan: ScenarioPlan, context: RoundContext): P
     const ratios: ContenderResult['ratios'] = {}
     for (const [name, referenceRates] of Object.entries(references) as Array<[keyof typeof references, number[] | undefined]>) {
       if (referenceRates === undefined || contender.role === name) continue
-      if (name === 'service' && contender.role !== 'traced') continue
+      if (name === 'service' && contender.role !== 'traced' && contender.role !== 'compare') continue
       ratios[name] = median(perRoundRatios(rates, referenceRates))
     }
     return summarise(contender.name, contender.role, figures, ratios)
@@ -90,6 +90,11 @@ export async function runScenario (plan: ScenarioPlan, context: RoundContext): P
   if (direct !== undefined && previousSql !== undefined) {
     plan.notes.push(`service ÷ pgbench (previous SQL): ${median(perRoundRatios(direct, previousSql)).toFixed(2)} (median of per-round ratios)`)
   }
+  if (direct !== undefined) {
+    for (const contender of plan.contenders.filter((candidate) => candidate.role === 'compare')) {
+      plan.notes.push(abLine(contender.name, perRoundRatios(direct, (rounds.get(contender.name) ?? []).map((figures) => figures.requestsPerSecond))))
+    }
+  }
   if (plan.probe !== undefined) contenders.push(summarise('service /health/live probe during login load', 'probe', probeRounds, {}))
   for (const contender of contenders) {
     const empty = contender.rounds.filter((figures) => figures.ok === 0).length
@@ -101,6 +106,12 @@ export async function runScenario (plan: ScenarioPlan, context: RoundContext): P
     }
   }
   return { key: plan.key, title: plan.title, contenders, notes: plan.notes }
+}
+
+/** The A/B of --compare: this build ÷ the other, per round, with its median and range. */
+function abLine (name: string, ratios: number[]): string {
+  const range = ratios.length === 0 ? '—' : `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`
+  return `A/B service ÷ ${name}: median ${median(ratios).toFixed(2)}, range ${range} over ${ratios.length} rounds (per round: ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')})`
 }
 
 /** One request before the load: a contender that answers an error would otherwise post a fast, meaningless figure. */

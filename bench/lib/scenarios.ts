@@ -35,7 +35,8 @@ export interface PlanInput {
   paths: { product: string | undefined, list: string | undefined, live: string }
   /** traced: the same build with tracing on (--tracing), measured beside the service. */
   /** pooled: the service through a transaction-mode PgBouncer (BENCH_POOLER_URL), when set. */
-  servers: { service: ServerProcess, ceiling: ServerProcess, express: ServerProcess, traced?: ServerProcess | undefined, pooled?: ServerProcess }
+  /** compare: other builds (--compare), each measured beside the service. */
+  servers: { service: ServerProcess, ceiling: ServerProcess, express: ServerProcess, traced?: ServerProcess | undefined, pooled?: ServerProcess, compare?: ServerProcess[] }
   /** pgbench's version when it can run (real PostgreSQL and on PATH). */
   pgbench: string | undefined
   backend: Pick<Backend, 'kind' | 'databaseUrl'>
@@ -50,13 +51,14 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
   const express = http('Express 5 stack', 'express', servers.express)
   const traced = servers.traced === undefined ? [] : [http('traced: same build, tracing on (OTLP → local sink)', 'traced', servers.traced)]
   const pooled = servers.pooled === undefined ? [] : [http('service via PgBouncer (transaction mode)', 'pooled', servers.pooled)]
+  const compare = (servers.compare ?? []).map((server) => http(server.name, 'compare', server))
   const missing = (route: string) => data.routes.has(route) ? undefined : `route missing (${route})`
 
   const plans: ScenarioPlan[] = []
   plans.push({
     key: '1',
     title: 'GET /v1/products/:id (cached)',
-    contenders: [service, ...traced, ceiling, express],
+    contenders: [service, ...traced, ...compare, ceiling, express],
     connections: settings.connections,
     notes: [],
     ...(paths.product === undefined
@@ -66,7 +68,7 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
   plans.push({
     key: '2',
     title: 'GET /v1/products?limit=20',
-    contenders: [service, ...traced, ...pooled, ceiling],
+    contenders: [service, ...traced, ...compare, ...pooled, ceiling],
     connections: settings.connections,
     notes: ['lists are cached: after the warm-up every request is a hit on the process\'s own copy of the page (its bytes, keyed with the catalog generation, which the process re-reads from the shared cache at most every second); a miss is one statement, count and page together'],
     ...(paths.list === undefined
@@ -76,7 +78,7 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
 
   const orderSkip = missing('post /v1/orders') ??
     (data.customer === undefined || data.orderProductId === undefined ? 'no customer token or orderable product (see notes)' : undefined)
-  const orderPlan: ScenarioPlan = { key: '3', title: 'POST /v1/orders (1 line, bearer)', contenders: [service, ...traced, ...pooled, express], connections: settings.connections, notes: [] }
+  const orderPlan: ScenarioPlan = { key: '3', title: 'POST /v1/orders (1 line, bearer)', contenders: [service, ...traced, ...compare, ...pooled, express], connections: settings.connections, notes: [] }
   if (orderSkip !== undefined || data.customer === undefined || data.orderProductId === undefined) {
     orderPlan.skipped = orderSkip ?? 'not set up'
   } else {
@@ -131,6 +133,6 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
   }
   plans.push(loginPlan)
 
-  plans.push({ key: '5', title: 'GET /health/live', contenders: [service, ...traced, ceiling], connections: settings.connections, request: { method: 'GET', path: paths.live }, notes: [] })
+  plans.push({ key: '5', title: 'GET /health/live', contenders: [service, ...traced, ...compare, ceiling], connections: settings.connections, request: { method: 'GET', path: paths.live }, notes: [] })
   return plans
 }

@@ -32,6 +32,12 @@ export interface BenchSettings {
    * through it (DATABASE_POOLER=transaction) in scenarios 2 and 3, measured side by side with the direct one.
    */
   poolerUrl: string | undefined
+  /**
+   * Other checkouts of this repository, each already built (dist/): each runs as one more contender, started
+   * with its own `npm start` command and the same settings, in scenarios 1, 2, 3 and 5. The notes give
+   * service ÷ compare per round: an A/B of two builds side by side, in the same rounds.
+   */
+  compare: string[]
 }
 
 export const METHOD_MIN_ROUNDS = 12
@@ -54,13 +60,21 @@ const FLAGS: Record<string, string> = {
 export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchSettings {
   const values: Record<string, string | undefined> = {}
   for (const variable of [...Object.values(FLAGS), 'BENCH_TRACING']) values[variable] = env[variable]
+  const compare = (env.BENCH_COMPARE ?? '').split(',').filter((path) => path !== '')
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] ?? ''
     if (arg === '--no-pin') { values.BENCH_PIN = '0'; continue }
     if (arg === '--tracing') { values.BENCH_TRACING = '1'; continue }
+    // Repeatable: each --compare adds a build.
+    if (arg === '--compare' || arg.startsWith('--compare=')) {
+      const path = arg === '--compare' ? argv[++index] : arg.slice('--compare='.length)
+      if (path === undefined || path === '') throw new Error('--compare needs the path of another built checkout')
+      compare.push(path)
+      continue
+    }
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg)
     const variable = match?.[1] === undefined ? undefined : FLAGS[match[1]]
-    if (match === null || variable === undefined) throw new Error(`unknown argument ${arg}; known: ${Object.keys(FLAGS).map((flag) => `--${flag}`).join(' ')} --no-pin --tracing`)
+    if (match === null || variable === undefined) throw new Error(`unknown argument ${arg}; known: ${Object.keys(FLAGS).map((flag) => `--${flag}`).join(' ')} --no-pin --tracing --compare`)
     values[variable] = match[2] ?? argv[++index]
   }
   const number = (variable: string, fallback: number, minimum: number) => {
@@ -85,7 +99,8 @@ export function readSettings (argv: string[] = process.argv.slice(2), env: NodeJ
     tool,
     pgbenchClients: Math.floor(number('BENCH_PGBENCH_CLIENTS', Number(env.DATABASE_POOL_MAX ?? 20), 1)),
     tracing: values.BENCH_TRACING === '1' || values.BENCH_TRACING === 'true',
-    poolerUrl: values.BENCH_POOLER_URL === undefined || values.BENCH_POOLER_URL === '' ? undefined : values.BENCH_POOLER_URL
+    poolerUrl: values.BENCH_POOLER_URL === undefined || values.BENCH_POOLER_URL === '' ? undefined : values.BENCH_POOLER_URL,
+    compare
   }
 }
 

@@ -1,9 +1,19 @@
 import t from 'tap'
 import SwaggerParser from '@apidevtools/swagger-parser'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../helper.js'
+import { problems } from '../../schemas/responses.js'
+
+/** A route documenting problem responses, which answers with the response statuses Fastify compiled for it. */
+function problemDocsRoute (app: FastifyInstance) {
+  app.get('/test/problem-docs', {
+    schema: { response: { 200: Type.Object({ compiled: Type.Array(Type.String()) }), ...problems(404) } }
+  }, async (request) => ({ compiled: Object.keys(request.routeOptions.schema?.response ?? {}) }))
+}
 
 // One app with the docs on (the default) and one with them off.
-const { app } = await buildTestApp(t)
+const { app } = await buildTestApp(t, { routes: problemDocsRoute })
 const { app: off } = await buildTestApp(t, { env: { DOCS_ENABLED: 'false' } })
 
 t.test('/docs/json is a valid OpenAPI 3 document with named shared schemas and the bearer scheme', async (t) => {
@@ -37,4 +47,16 @@ t.test('the bare address leads to the docs, when they are on', async (t) => {
   t.equal(response.statusCode, 302)
   t.equal(response.headers.location, '/docs')
   t.equal((await off.inject({ method: 'GET', url: '/' })).statusCode, 404)
+})
+
+t.test('problem responses are in the document but not compiled for the route', async (t) => {
+  const runtime = await app.inject({ method: 'GET', url: '/test/problem-docs' })
+  t.same(runtime.json(), { compiled: ['200'] }, 'Fastify compiles the success response only')
+  const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
+  const responses = document.paths['/test/problem-docs'].get.responses
+  t.same(Object.keys(responses).sort(), ['200', '404', '429', '500', '503'])
+  t.same(responses['404'].content['application/problem+json'].schema, { $ref: '#/components/schemas/Problem' })
+  const problem = await app.inject({ method: 'GET', url: '/v1/products/00000000-0000-4000-8000-000000000000' })
+  t.equal(problem.statusCode, 404)
+  t.has(problem.json(), { status: 404, title: 'Not Found', requestId: problem.headers['x-request-id'] }, 'and problem answers are still whole')
 })
