@@ -1,5 +1,6 @@
 import type { Cache } from '../cache/types.js'
-import type { ProductVersion } from './repository.js'
+import type { ProductRecord, ProductVersion } from './repository.js'
+import { productEtag } from './etag.js'
 
 /** One cache entry per product; orders and cancellations drop the same keys when they move stock. */
 export function productCacheKey (id: string): string {
@@ -13,4 +14,30 @@ export function productCacheKey (id: string): string {
  */
 export async function forgetProducts (cache: Cache, written: Iterable<ProductVersion>): Promise<void> {
   await Promise.all([...written].map(async ({ id, version }) => cache.invalidateVersion(productCacheKey(id), version)))
+}
+
+/** Serialized bytes, in whichever form the caller's serializer makes them. */
+export type SerializedBody = string | Buffer | ArrayBuffer
+
+/** A product as a read answers it: its strong ETag and its body, serialized once per cache fill, not per read. */
+export interface PreparedProduct {
+  readonly etag: string
+  readonly body: SerializedBody
+}
+
+/**
+ * The product from the cache, else from `load` (one database read per key at a time, however many requests wait).
+ * Redis keeps the record as before (JSON, so replicas of an older release still read it); process memory keeps
+ * it prepared by `serialize`, the caller's representation of a product.
+ */
+export async function readProduct (
+  cache: Cache, id: string, load: () => Promise<ProductRecord | undefined>, serialize: (product: ProductRecord) => SerializedBody
+): Promise<PreparedProduct | undefined> {
+  return cache.readThrough<ProductRecord, PreparedProduct>(productCacheKey(id), {
+    load: async () => {
+      const product = await load()
+      return product === undefined ? undefined : { value: product, version: product.version }
+    },
+    prepare: (product) => ({ etag: productEtag(product), body: serialize(product) })
+  })
 }

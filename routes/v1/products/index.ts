@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParams } from '../../../schemas/common.js'
 import { Page } from '../../../schemas/pagination.js'
@@ -8,6 +8,8 @@ import { archiveProduct, createProduct, getProduct, listProducts, updateProduct 
 import { acceptedVersions, parseIfNoneMatch } from '../../../src/products/etag.js'
 
 const ProductRef = Type.Ref(Product)
+/** What Fastify writes for a serialized JSON body; prepared bodies carry the same. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 // `type: null` makes the document show no content; the static type is undefined because nothing at all is sent.
 const NotModified = success(Type.Unsafe<undefined>({ type: 'null' }), 'Not modified: your copy (if-none-match) is current; no body', ['ETag'])
 const NoContent = Type.Null({ description: 'Archived: gone from reads, kept for order history' })
@@ -38,12 +40,16 @@ const productRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: success(ProductRef, 'The product', ['ETag']), 304: NotModified, ...problems(400, 404) }
     }
   }, async (request, reply) => {
-    const { product, etag, notModified } = await getProduct(fastify, request.params.id, parseIfNoneMatch(request.headers['if-none-match']))
+    const { body, etag, notModified } = await getProduct(fastify, request.params.id, parseIfNoneMatch(request.headers['if-none-match']),
+      (product) => reply.serialize(product))
     reply.header('etag', etag)
     // No body at all: a 304 carries no representation metadata (RFC 9110 §15.4.5), so no content-type and no
     // content-length of a serialized null; Fastify writes neither for an empty 304.
     if (notModified) return reply.code(304).send(undefined)
-    return product
+    // The bytes this route's own serializer made when the cache was filled: Fastify sends a string with a JSON
+    // content-type as it is, so a hit is not serialized again. The type provider only knows the schema's object,
+    // which these bytes are the serialization of.
+    return reply.type(JSON_CONTENT_TYPE).send(body as unknown as Static<typeof Product>)
   })
 
   fastify.post('/', {
