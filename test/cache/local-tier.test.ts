@@ -119,7 +119,11 @@ t.test('while inactive nothing is served or kept; clear() forgets copies and the
   await again
 
   active = true
-  await tier.read('k', answered('kept', 1))
+  t.equal(await tier.read('k', answered('kept', 1)), 'kept', 'nothing read while inactive was kept')
+  t.equal(await tier.read('k', answered('unused', 1)), 'kept')
+  active = false
+  t.equal(await tier.read('k', answered('bypassed', 1)), 'bypassed', 'a copy kept before is not served while inactive')
+  active = true
   const underway = tier.read('other', next.fetch)
   tier.clear()
   next.answer('before-clear', 1)
