@@ -106,4 +106,11 @@ t.test('a replica that hears no invalidation (its Redis silent) serves a copy ol
   t.equal(reads.at(-1)?.priceCents, 1500, 'the reader sees the write')
   t.same(reads.filter((read) => read.sentMs > LOCAL_TIER_TTL_MS && read.priceCents !== 1500), [],
     `no read sent more than ${LOCAL_TIER_TTL_MS} ms after the write was acknowledged answered the old price`)
+  const silenceStarted = Date.now()
+  let active = await metricOf(reader, 'cache_local_tier_active{backend="redis"}')
+  while (active !== 0 && Date.now() - silenceStarted < 10_000) {
+    await pause(100)
+    active = await metricOf(reader, 'cache_local_tier_active{backend="redis"}')
+  }
+  t.equal(active, 0, 'the silent subscriber is dropped (its own watchdog) and process memory taken out of service')
 })
