@@ -217,7 +217,7 @@ export interface paths {
         };
         /**
          * List live products with search, price and stock filters, sorting and paging
-         * @description Archived products are never listed. Every parameter is optional; `q` is matched as a plain substring, never as a pattern. Page through with `page`, or follow the `Link` header (rel="next"), whose `cursor` continues just after the last item shown even while products are added or removed; there is no link on the last page. Pages are cached: every product change (create, change, archive, an order or a cancellation moving stock) drops them before it answers, but a replica may serve a list up to 1000 ms older than a change made through another one, so stock shown in a list may be that old. Orders never rely on it: they check stock when placed, and a product read (GET /v1/products/{id}) is always current.
+         * @description Archived products are never listed. Every parameter is optional; `q` is matched as a plain substring, never as a pattern. Page through with `page`, or follow the `Link` header (rel="next"), whose `cursor` continues just after the last item shown even while products are added or removed; there is no link on the last page. Pages are cached: every product change (create, change, archive, an order or a cancellation moving stock) drops them before it answers, but a replica may serve a list up to 1000 ms older than a change made through another one, so stock shown in a list may be that old. Orders never rely on it: they check stock when placed.
          */
         get: operations["getProducts"];
         put?: never;
@@ -241,7 +241,7 @@ export interface paths {
         };
         /**
          * Read one product; strong ETag, 304 on a matching if-none-match
-         * @description Send the ETag of a copy you hold in if-none-match to get a bodiless 304 while it is current. Reads come from the cache, which every write invalidates before it answers.
+         * @description Send the ETag of a copy you hold in if-none-match to get a bodiless 304 while it is current. Reads come from the cache, which every write invalidates before it answers; another replica drops its in-memory copy when it hears of the write, at most 1 s later.
          */
         get: operations["getProductsById"];
         put?: never;

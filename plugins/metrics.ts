@@ -74,11 +74,21 @@ function registerCache (fastify: FastifyInstance, registry: Registry) {
     registers: [registry],
     collect () { this.set({ backend: fastify.cache.kind }, fastify.cache.connected() ? 1 : 0) }
   })
+  new Gauge({ // eslint-disable-line no-new
+    name: 'cache_local_tier_active',
+    help: '1 when reads are served from process memory, 0 while it is bypassed because invalidation messages cannot arrive',
+    labelNames: ['backend'] as const,
+    registers: [registry],
+    collect () { this.set({ backend: fastify.cache.kind }, fastify.cache.localTierActive() ? 1 : 0) }
+  })
   const counters = [
-    ['cache_hits_total', 'Cache lookups answered from the cache', 'hits'],
+    ['cache_hits_total', 'Cache lookups answered from the cache (process memory or Redis)', 'hits'],
     ['cache_misses_total', 'Cache lookups that found nothing (errors included)', 'misses'],
     ['cache_errors_total', 'Cache operations that failed and were treated as a miss', 'errors'],
-    ['cache_forced_reconnects_total', 'Connections to the cache dropped because it stopped answering (circuit opened)', 'forcedReconnects']
+    ['cache_forced_reconnects_total', 'Connections to the cache dropped because it stopped answering (circuit opened)', 'forcedReconnects'],
+    ['cache_loads_total', 'Reads of the database after every cache tier missed; concurrent misses of one key share one', 'loads'],
+    ['cache_joined_total', 'Lookups that waited for the same key\'s read already under way instead of reading themselves', 'joined'],
+    ['cache_invalidations_received_total', 'Invalidation messages received from the writes of every replica (Redis only)', 'invalidationsReceived']
   ] as const
   for (const [name, help, field] of counters) {
     // The cache keeps cumulative totals; the counter mirrors them at scrape time.
@@ -93,6 +103,18 @@ function registerCache (fastify: FastifyInstance, registry: Registry) {
       }
     })
   }
+  new Counter({ // eslint-disable-line no-new
+    name: 'cache_tier_hits_total',
+    help: 'Cache hits by tier: l1 = process memory (no round trip), l2 = Redis; their sum is cache_hits_total',
+    labelNames: ['backend', 'tier'] as const,
+    registers: [registry],
+    collect () {
+      const { hits, localHits } = fastify.cache.stats
+      this.reset()
+      this.inc({ backend: fastify.cache.kind, tier: 'l1' }, localHits)
+      this.inc({ backend: fastify.cache.kind, tier: 'l2' }, hits - localHits)
+    }
+  })
 }
 
 /**

@@ -66,10 +66,18 @@ export function watchRedis (client: Redis, log: FastifyBaseLogger): RedisWatchdo
   }
 }
 
-/** Whether Redis answers a PING (with anything, an error included) within the timeout. */
+/** ioredis' error for a command that got no reply within commandTimeout: silence, not an answer. */
+const COMMAND_TIMED_OUT = 'Command timed out'
+
+/** Whether Redis answers a PING (with anything, an error included, but not ioredis' own timeout) within the timeout. */
 async function answered (client: Redis): Promise<boolean> {
   let settled = false
-  client.ping().catch(() => undefined).finally(() => { settled = true })
+  // The client's commandTimeout (500 ms) can fire just before the wait below ends: its rejection is not an answer.
+  // It did so on every check of a connection without auto-pipelining (the invalidation subscriber), whose timer
+  // starts before this function's, so a black-holed subscriber was never dropped.
+  client.ping().then(() => { settled = true }, (error: unknown) => {
+    if (!(error instanceof Error && error.message === COMMAND_TIMED_OUT)) settled = true
+  })
   await sleep(WATCHDOG_PING_TIMEOUT_MS)
   // An event loop stalled past the timeout fires the timer before it reads the socket: let one poll phase read
   // what already arrived before calling the PING unanswered.

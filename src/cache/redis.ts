@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Cache, CacheStats } from './types.js'
+import type { Cache } from './types.js'
 import type { RedisWatchdog } from './redis-watchdog.js'
+import { encodeInvalidation } from './invalidation-bus.js'
 import { decodeVersioned, FILL_VERSION_LUA, INVALIDATE_VERSION_LUA } from './versioned.js'
 
 /**
@@ -23,9 +24,30 @@ export const REDIS_CLIENT_OPTIONS = {
 /** INCR and, on the first increment only, EXPIRE, in one atomic step (a fixed window that later hits do not extend). */
 const INCR_WITH_WINDOW = "local count = redis.call('INCR', KEYS[1]) if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return count"
 
-export function redisCache (client: Redis, defaultTtlSeconds: number, log: FastifyBaseLogger, watchdog?: RedisWatchdog): Cache {
+export interface SharedStoreStats {
+  hits: number
+  misses: number
+  errors: number
+  forcedReconnects: number
+}
+
+/** Redis, the tier every replica shares (src/cache/tiered.ts puts process memory in front of it). */
+export interface SharedStore extends Omit<Cache, 'readThrough' | 'localTierActive' | 'stats'> {
+  /** The stored entry with its version; undefined on a miss, a marker or a failure (each counted as a miss). */
+  readEntry(key: string): Promise<{ version: number, json: string } | undefined>
+  readonly stats: Readonly<SharedStoreStats>
+}
+
+export interface RedisCacheOptions {
+  /** Where invalidations are published (src/cache/invalidation-bus.ts); none: no replica keeps copies in memory. */
+  invalidationChannel?: string
+}
+
+export function redisCache (
+  client: Redis, defaultTtlSeconds: number, log: FastifyBaseLogger, watchdog?: RedisWatchdog, options: RedisCacheOptions = {}
+): SharedStore {
   const counters = { hits: 0, misses: 0, errors: 0 }
-  const stats: CacheStats = {
+  const stats: SharedStoreStats = {
     get hits () { return counters.hits },
     get misses () { return counters.misses },
     get errors () { return counters.errors },
@@ -44,10 +66,12 @@ export function redisCache (client: Redis, defaultTtlSeconds: number, log: Fasti
       return undefined
     }
   }
-  const parseHit = <T>(json: string | undefined): T | undefined => {
-    if (json === undefined || json === '') { counters.misses++; return undefined }
+  const readEntry = async (key: string) => {
+    const raw = await read(key, 'getVersioned')
+    const entry = raw === undefined ? undefined : decodeVersioned(raw)
+    if (entry === undefined || entry.json === '') { counters.misses++; return undefined }
     counters.hits++
-    return JSON.parse(json) as T
+    return entry
   }
   const runScript = async (operation: string, script: string, key: string, ...args: Array<string | number>) => {
     try {
@@ -76,15 +100,18 @@ export function redisCache (client: Redis, defaultTtlSeconds: number, log: Fasti
         return undefined
       }
     },
+    readEntry,
     async getVersioned<T>(key: string): Promise<T | undefined> {
-      const raw = await read(key, 'getVersioned')
-      return parseHit<T>(raw === undefined ? undefined : decodeVersioned(raw).json)
+      const entry = await readEntry(key)
+      return entry === undefined ? undefined : JSON.parse(entry.json) as T
     },
     async fillVersion (key: string, value: unknown, version: number, ttlSeconds = defaultTtlSeconds): Promise<void> {
       await runScript('fillVersion', FILL_VERSION_LUA, key, version, JSON.stringify(value), ttlSeconds)
     },
     async invalidateVersion (key: string, version: number, ttlSeconds = defaultTtlSeconds): Promise<void> {
-      await runScript('invalidateVersion', INVALIDATE_VERSION_LUA, key, version, ttlSeconds)
+      const { invalidationChannel } = options
+      if (invalidationChannel === undefined) await runScript('invalidateVersion', INVALIDATE_VERSION_LUA, key, version, ttlSeconds)
+      else await runScript('invalidateVersion', INVALIDATE_VERSION_LUA, key, version, ttlSeconds, invalidationChannel, encodeInvalidation(key, version))
     },
     connected: () => client.status === 'ready',
     async ping (): Promise<boolean> {

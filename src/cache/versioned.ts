@@ -41,12 +41,18 @@ end
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
 return 1`
 
-/** KEYS[1] key; ARGV version, ttl seconds. Returns 1 when the marker was written. */
+/**
+ * KEYS[1] key; ARGV version, ttl seconds, and optionally a channel and a message to publish (every replica's
+ * process memory drops the key: src/cache/invalidation-bus.ts). Published whether or not the marker was written,
+ * and after it: a replica that hears the message and reads again finds the marker, never the old entry.
+ * Returns 1 when the marker was written.
+ */
 export const INVALIDATE_VERSION_LUA = `${DECODE}
 local current = redis.call('GET', KEYS[1])
-if current then
-  local existing = version_of(current)
-  if existing > tonumber(ARGV[1]) then return 0 end
+local written = 0
+if not current or version_of(current) <= tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1] .. '|', 'EX', ARGV[2])
+  written = 1
 end
-redis.call('SET', KEYS[1], ARGV[1] .. '|', 'EX', ARGV[2])
-return 1`
+if ARGV[3] then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+return written`

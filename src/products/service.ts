@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors
 import type { ProductCreate, ProductPatch } from '../../schemas/product.js'
 import * as products from './repository.js'
 import type { ProductRecord } from './repository.js'
-import { forgetProducts, productCacheKey } from './cache.js'
+import { forgetProducts, readProduct, type PreparedProduct, type SerializedBody } from './cache.js'
 import { isCurrent, productEtag } from './etag.js'
 import { forgetCatalogLists } from './list-cache.js'
 
@@ -14,8 +14,8 @@ export interface CatalogDeps {
   cache: Cache
 }
 
-/** A product with its ETag, or `notModified` when the client's copy is current. */
-export type ProductRead = { product: ProductRecord, etag: string, notModified: boolean }
+/** A product's ETag and serialized body, and `notModified` when the client's copy is current. */
+export type ProductRead = PreparedProduct & { notModified: boolean }
 
 const SKU_CONSTRAINT = 'products_sku_key'
 
@@ -23,17 +23,16 @@ function skuTaken (): ConflictError {
   return new ConflictError('Another product already has this sku', 'sku-taken')
 }
 
-/** `knownEtags`: the tags of the copies the client holds (If-None-Match, parsed by the route); undefined: none. */
-export async function getProduct ({ db, cache }: CatalogDeps, id: string, knownEtags?: readonly string[]): Promise<ProductRead> {
-  const key = productCacheKey(id)
-  let product = await cache.getVersioned<ProductRecord>(key)
-  if (product === undefined) {
-    product = await products.findLiveProduct(db, id)
-    if (product === undefined) throw new NotFoundError('Product not found')
-    await cache.fillVersion(key, product, product.version)
-  }
-  const etag = productEtag(product)
-  return { product, etag, notModified: isCurrent(knownEtags, etag) }
+/**
+ * `knownEtags`: the tags of the copies the client holds (If-None-Match, parsed by the route); undefined: none.
+ * `serialize`: the caller's representation of a product (the route's response serializer), made once per cache fill.
+ */
+export async function getProduct (
+  { db, cache }: CatalogDeps, id: string, knownEtags: readonly string[] | undefined, serialize: (product: ProductRecord) => SerializedBody
+): Promise<ProductRead> {
+  const prepared = await readProduct(cache, id, async () => products.findLiveProduct(db, id), serialize)
+  if (prepared === undefined) throw new NotFoundError('Product not found')
+  return { etag: prepared.etag, body: prepared.body, notModified: isCurrent(knownEtags, prepared.etag) }
 }
 
 export async function createProduct ({ db, cache }: CatalogDeps, input: ProductCreate): Promise<{ product: ProductRecord, etag: string }> {

@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { buildTestApp, usingPostgres, usingRedis } from '../helper.js'
 import { createTestUser } from '../support/users.js'
-import { httpCall, type HttpResult } from '../support/server-process.js'
+import { httpCall, metricOf, serverEnv, startServer, type HttpResult } from '../support/server-process.js'
 import { roundRobin, startReplicas } from '../support/replicas.js'
 import { remainingOf } from '../support/rate-limit-fields.js'
+import { proxyInFront } from '../support/tcp-proxy.js'
+import { pause } from '../support/fixtures.js'
+import { LOCAL_TIER_TTL_MS } from '../../src/cache/local-tier.js'
 
 const REPLICAS = 3
 const SKIP = usingPostgres && usingRedis ? false : 'needs DATABASE_URL and REDIS_URL: replicas share PostgreSQL and Redis (PGlite and the memory cache are per process)'
@@ -65,4 +68,49 @@ t.test('catalog writes through one replica are read through the others; 200 conc
   t.equal(statuses.filter((status) => status === 201).length, 50, 'exactly the 50 units in stock were sold')
   t.equal(statuses.filter((status) => status === 409).length, 150, 'every other order was refused as insufficient stock')
   t.same((await readEverywhere()).map((product) => product.stock), [0, 0, 0], 'every replica reads the stock the orders left')
+})
+
+t.test('a replica that hears no invalidation (its Redis silent) serves a copy older than a write for at most the bound', { skip: SKIP }, async (t) => {
+  const env = { RATE_LIMIT_MAX: '100000' }
+  const [writer] = await startReplicas(t, { count: 1, env })
+  // The same back ends as the writer (one database and Redis prefix per test process), Redis through a proxy.
+  const base = { ...await serverEnv(t, { env }), MIGRATE_ON_START: 'false' }
+  const { proxy, url: viaProxy } = await proxyInFront(t, process.env.REDIS_URL ?? '', 6379)
+  const reader = await startServer(t, { baseEnv: { ...base, REDIS_URL: viaProxy } })
+  const { app } = await buildTestApp(t)
+  const admin = await createTestUser(app, 'admin')
+  const asJson = { ...admin.headers, 'content-type': 'application/json' }
+  const created = await httpCall(`${writer?.url ?? ''}/v1/products`, {
+    method: 'POST', headers: asJson, body: JSON.stringify({ sku: `BOUND-${randomBytes(4).toString('hex').toUpperCase()}`, name: 'Bound mug', priceCents: 1200, stock: 5 })
+  })
+  t.equal(created.status, 201)
+  const { id } = json<{ id: string }>(created)
+  const priceOnReader = async () => json<{ priceCents: number }>(await httpCall(`${reader.url}/v1/products/${id}`, { timeoutMs: 5000 })).priceCents
+
+  const started = Date.now()
+  while (await metricOf(reader, 'cache_local_tier_active{backend="redis"}') !== 1 && Date.now() - started < 10_000) await pause(50)
+  t.equal(await priceOnReader(), 1200, 'the reader keeps the product in process memory')
+  t.equal(await priceOnReader(), 1200)
+
+  // Silence, not a refusal: the reader learns of it only from its own timeouts, and meanwhile hears no message.
+  proxy.inject({ kind: 'black-hole' })
+  const patched = await httpCall(`${writer?.url ?? ''}/v1/products/${id}`, { method: 'PATCH', headers: asJson, body: JSON.stringify({ priceCents: 1500 }) })
+  t.equal(patched.status, 200)
+  const acknowledged = Date.now()
+  const reads: Array<{ sentMs: number, priceCents: number }> = []
+  while (reads.at(-1)?.priceCents !== 1500 && Date.now() - acknowledged < 15_000) {
+    const sentMs = Date.now() - acknowledged
+    reads.push({ sentMs, priceCents: await priceOnReader() })
+  }
+  t.comment(`reads after the write (ms after it was acknowledged → price): ${reads.map((read) => `${read.sentMs}→${read.priceCents}`).join(', ')}`)
+  t.equal(reads.at(-1)?.priceCents, 1500, 'the reader sees the write')
+  t.same(reads.filter((read) => read.sentMs > LOCAL_TIER_TTL_MS && read.priceCents !== 1500), [],
+    `no read sent more than ${LOCAL_TIER_TTL_MS} ms after the write was acknowledged answered the old price`)
+  const silenceStarted = Date.now()
+  let active = await metricOf(reader, 'cache_local_tier_active{backend="redis"}')
+  while (active !== 0 && Date.now() - silenceStarted < 10_000) {
+    await pause(100)
+    active = await metricOf(reader, 'cache_local_tier_active{backend="redis"}')
+  }
+  t.equal(active, 0, 'the silent subscriber is dropped (its own watchdog) and process memory taken out of service')
 })

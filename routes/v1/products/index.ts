@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { IdParams } from '../../../schemas/common.js'
@@ -53,7 +53,7 @@ const productRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         'link on the last page. Pages are cached: every product change (create, change, archive, an order or a ' +
         `cancellation moving stock) drops them before it answers, but a replica may serve a list up to ${LIST_GENERATION_MEMO_MS} ms ` +
         'older than a change made through another one, so stock shown in a list may be that old. Orders never rely ' +
-        'on it: they check stock when placed, and a product read (GET /v1/products/{id}) is always current.',
+        'on it: they check stock when placed.',
       querystring: ProductListQuery,
       response: {
         200: success(Page(ProductRef), 'One page of products and where it lies in the whole list', ['Link']),
@@ -71,18 +71,23 @@ const productRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['products'],
       summary: 'Read one product; strong ETag, 304 on a matching if-none-match',
       description: 'Send the ETag of a copy you hold in if-none-match to get a bodiless 304 while it is current. ' +
-        'Reads come from the cache, which every write invalidates before it answers.',
+        'Reads come from the cache, which every write invalidates before it answers; another replica drops its ' +
+        'in-memory copy when it hears of the write, at most 1 s later.',
       params: IdParams,
       headers: ConditionalGetHeaders,
       response: { 200: success(ProductRef, 'The product', ['ETag']), 304: NotModified, ...problems(400, 404) }
     }
   }, async (request, reply) => {
-    const { product, etag, notModified } = await getProduct(fastify, request.params.id, parseIfNoneMatch(request.headers['if-none-match']))
+    const { body, etag, notModified } = await getProduct(fastify, request.params.id, parseIfNoneMatch(request.headers['if-none-match']),
+      (product) => reply.serialize(product))
     reply.header('etag', etag)
     // No body at all: a 304 carries no representation metadata (RFC 9110 §15.4.5), so no content-type and no
     // content-length of a serialized null; Fastify writes neither for an empty 304.
     if (notModified) return reply.code(304).send(undefined)
-    return product
+    // The bytes this route's own serializer made when the cache was filled: Fastify sends a string with a JSON
+    // content-type as it is, so a hit is not serialized again. The type provider only knows the schema's object,
+    // which these bytes are the serialization of.
+    return reply.type(JSON_CONTENT_TYPE).send(body as unknown as Static<typeof Product>)
   })
 
   fastify.post('/', {

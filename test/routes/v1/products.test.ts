@@ -120,6 +120,34 @@ t.test('reading one product', async (t) => {
     t.equal(response.json<ProductBody>().id, product.id)
   })
 
+  t.test('a read served from the cache sends the bytes and headers of the read that filled it', async (t) => {
+    const fresh = await createProduct(app, admin, { description: 'Ünïcode ☕ "quoted" </script>' })
+    const url = `/v1/products/${fresh.id}`
+    const filling = await app.inject({ method: 'GET', url })
+    const cached = await app.inject({ method: 'GET', url })
+    t.same(filling.json(), fresh)
+    t.equal(cached.body, filling.body, 'byte for byte')
+    const headersOf = (response: typeof filling) => ({
+      type: response.headers['content-type'], length: response.headers['content-length'], etag: response.headers.etag
+    })
+    t.same(headersOf(cached), headersOf(filling))
+    t.equal(filling.headers['content-type'], 'application/json; charset=utf-8', 'what Fastify writes for a serialized object')
+    t.equal(Number(filling.headers['content-length']), Buffer.byteLength(filling.body))
+  })
+
+  t.test('100 concurrent reads of a product nobody has read yet cost one database read', async (t) => {
+    const cold = await createProduct(app, admin)
+    const loads = async () => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
+      return Number(new RegExp(`^cache_loads_total\\{backend="${app.cache.kind}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+    }
+    const before = await loads()
+    const reads = await Promise.all(Array.from({ length: 100 }, async () => app.inject({ method: 'GET', url: `/v1/products/${cold.id}` })))
+    t.same(reads.map((response) => response.statusCode), reads.map(() => 200))
+    t.equal(new Set(reads.map((response) => response.body)).size, 1, 'every reader got the same product')
+    t.equal(await loads() - before, 1, 'one database read for all of them (single flight)')
+  })
+
   t.test('a malformed id is 400, an unknown one 404', async (t) => {
     const malformed = await app.inject({ method: 'GET', url: '/v1/products/not-a-uuid' })
     t.equal(malformed.statusCode, 400)
