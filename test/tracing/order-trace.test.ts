@@ -93,15 +93,19 @@ t.test('an order placement is one trace: route → transaction → statements, t
 
 t.test("concurrent requests' Redis commands stay in their own traces", { skip: usingRedis ? false : 'needs REDIS_URL: the in-process cache makes no Redis commands' }, async (t) => {
   const admin = await createTestUser(app, 'admin')
-  const product = await createProduct(app, admin)
-  exporter.reset()
   const traceIds = Array.from({ length: 8 }, (_, index) => `${String(index + 1).padStart(2, '0')}${TRACE_ID.slice(2)}`)
+  // A product each: reads of one product would share one Redis read (single flight) or hit process memory.
+  const products: Array<Awaited<ReturnType<typeof createProduct>>> = []
+  while (products.length < traceIds.length) products.push(await createProduct(app, admin))
+  exporter.reset()
   // Sent together, so their rate-limit and cache commands are issued in the same event-loop turns.
-  await Promise.all(traceIds.map(async (traceId) => app.inject({
-    method: 'GET', url: `/v1/products/${product.id}`, headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }
+  await Promise.all(traceIds.map(async (traceId, index) => app.inject({
+    method: 'GET', url: `/v1/products/${products[index]?.id}`, headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }
   })))
   const spans = exporter.getFinishedSpans()
-  for (const traceId of traceIds) {
+  for (const [index, traceId] of traceIds.entries()) {
+    const product = products[index]
+    if (product === undefined) return t.fail('a product per trace')
     const route = spans.find((span) => span.spanContext().traceId === traceId && span.name === 'GET /v1/products/:id')
     if (route === undefined) return t.fail(`no route span in trace ${traceId}`)
     const keys = descendants(spans, route).filter((span) => span.attributes['db.system.name'] === 'redis').map(queryText)
