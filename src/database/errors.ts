@@ -3,8 +3,9 @@
  * so the API answers 503 (retry later) instead of 500 (our bug).
  */
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'])
-// SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, crash recovery).
-const UNAVAILABLE_SQLSTATE = /^(08|57P)/
+// SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, crash recovery), and 53300:
+// every connection slot is taken (max_connections, or a role's CONNECTION LIMIT), which a retry can get past.
+const UNAVAILABLE_SQLSTATE = /^(08|57P|53300$)/
 const UNAVAILABLE_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Connection terminated',
