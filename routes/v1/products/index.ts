@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { IdParams } from '../../../schemas/common.js'
@@ -9,6 +9,7 @@ import { archiveProduct, createProduct, getProduct, updateProduct } from '../../
 import { listProducts } from '../../../src/products/list.js'
 import { LIST_GENERATION_MEMO_MS } from '../../../src/products/list-cache.js'
 import { acceptedVersions, parseIfNoneMatch } from '../../../src/products/etag.js'
+import type { SerializedBody } from '../../../src/products/cache.js'
 
 const ProductRef = Type.Ref(Product)
 // `type: null` makes the document show no content; the static type is undefined because nothing at all is sent.
@@ -28,7 +29,7 @@ function render (reply: FastifyReply, page: unknown): string {
  * Sends a body serialized earlier from the route's schema: a string with a JSON content type is written as it
  * is, never serialized again. Typed as a plain reply, since the route's type says an object goes out.
  */
-function sendSerialized (reply: FastifyReply, body: string): FastifyReply {
+function sendSerialized (reply: FastifyReply, body: SerializedBody): FastifyReply {
   return reply.type(JSON_CONTENT_TYPE).send(body)
 }
 const LINK_PARAMETERS = ['limit', 'sort', 'q', 'minPrice', 'maxPrice', 'inStock'] as const
@@ -84,10 +85,8 @@ const productRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // No body at all: a 304 carries no representation metadata (RFC 9110 §15.4.5), so no content-type and no
     // content-length of a serialized null; Fastify writes neither for an empty 304.
     if (notModified) return reply.code(304).send(undefined)
-    // The bytes this route's own serializer made when the cache was filled: Fastify sends a string with a JSON
-    // content-type as it is, so a hit is not serialized again. The type provider only knows the schema's object,
-    // which these bytes are the serialization of.
-    return reply.type(JSON_CONTENT_TYPE).send(body as unknown as Static<typeof Product>)
+    // The bytes this route's own serializer made when the cache was filled.
+    return sendSerialized(reply, body)
   })
 
   fastify.post('/', {
