@@ -3,6 +3,7 @@ import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../src/errors.js'
 import { policyField, stateField, type PolicyState } from '../src/rate-limit-fields.js'
+import { SharedCounters } from '../src/rate-limit-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -66,18 +67,21 @@ function announce (request: FastifyRequest, reply: FastifyReply, name: string, l
 }
 
 /**
- * Rate limits: counters in Redis when REDIS_URL is set so replicas share them, in process memory otherwise.
+ * Rate limits: counters in Redis when REDIS_URL is set so replicas share them (each replica answers a bounded
+ * share from memory between counts: src/rate-limit-store.ts), in process memory otherwise.
  * When Redis fails the limit is skipped, not the request (skipOnError). The library counts (createRateLimit);
  * this plugin decides where limits apply (the hooks below, attached by scope) and writes the current draft's
  * RateLimit-Policy and RateLimit fields itself, which @fastify/rate-limit 11 cannot.
  */
 async function rateLimitPlugin (fastify: FastifyInstance) {
   const { config } = fastify
+  const sharedCounters = fastify.hasDecorator('redis') ? new SharedCounters({ redis: fastify.redis, nameSpace: 'rate-limit:' }) : undefined
+  if (sharedCounters !== undefined) fastify.addHook('onClose', async () => { sharedCounters.close() })
   await fastify.register(rateLimit, {
     global: false,
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
-    ...(fastify.hasDecorator('redis') ? { redis: fastify.redis, nameSpace: 'rate-limit:' } : {}),
+    ...(sharedCounters !== undefined ? { store: sharedCounters.store() } : {}),
     skipOnError: true
   })
 
