@@ -1,4 +1,4 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { buildTestApp, usingPostgres } from '../helper.js'
 import { testPgliteDir } from '../support/backends.js'
 
@@ -8,13 +8,19 @@ function adminEmail (label: string): string {
   return `${label}-${process.pid}-${Date.now()}@example.test`
 }
 
-/** Both boots must see one database: PGlite shares a data dir; PostgreSQL shares this process's database. */
-async function sharedDatabase (t: Test) {
-  return usingPostgres ? undefined : await testPgliteDir(t)
+/**
+ * Both boots must see one database: PGlite shares a data dir; PostgreSQL shares this process's database. The
+ * restart tests below use one dir between them (each has its own admin email), copied once for the file.
+ */
+let sharedDir: string | undefined
+async function sharedDatabase (): Promise<string | undefined> {
+  if (usingPostgres) return undefined
+  sharedDir ??= await testPgliteDir(t)
+  return sharedDir
 }
 
 t.test('boot creates the bootstrap admin once across two boots, and it can sign in', async (t) => {
-  const pgliteDir = await sharedDatabase(t)
+  const pgliteDir = await sharedDatabase()
   const email = adminEmail('Admin')
   const env = { ADMIN_EMAIL: email, ADMIN_PASSWORD }
   for (const boot of [1, 2]) {
@@ -34,7 +40,7 @@ t.test('boot creates the bootstrap admin once across two boots, and it can sign 
 })
 
 t.test('boot keeps a password the bootstrap admin changed since', async (t) => {
-  const pgliteDir = await sharedDatabase(t)
+  const pgliteDir = await sharedDatabase()
   const email = adminEmail('rotated')
   const env = { ADMIN_EMAIL: email, ADMIN_PASSWORD }
   const changed = 'changed-by-the-admin-later'
@@ -56,7 +62,7 @@ t.test('boot keeps a password the bootstrap admin changed since', async (t) => {
 })
 
 t.test('a customer who registered the admin email first is promoted only with ADMIN_PASSWORD', async (t) => {
-  const pgliteDir = await sharedDatabase(t)
+  const pgliteDir = await sharedDatabase()
   const email = adminEmail('squatter')
   const squatterPassword = 'squatter-password-123'
   let squatterRefreshToken = ''

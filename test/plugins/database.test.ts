@@ -4,8 +4,10 @@ import { join } from 'node:path'
 import t from 'tap'
 import { buildTestApp, usingPostgres } from '../helper.js'
 
+// The first two tests only use their own probe tables, so they share one app.
+const { app } = await buildTestApp(t)
+
 t.test('transaction commits when fn resolves and writes nothing when it throws', async (t) => {
-  const { app } = await buildTestApp(t)
   await app.db.query('CREATE TABLE tx_probe (n int PRIMARY KEY)')
   const result = await app.db.transaction(async (tx) => {
     await tx.query('INSERT INTO tx_probe (n) VALUES ($1), ($2)', [1, 2])
@@ -27,7 +29,6 @@ t.test('transaction commits when fn resolves and writes nothing when it throws',
 })
 
 t.test('rowCount counts affected rows on both back ends', async (t) => {
-  const { app } = await buildTestApp(t)
   await app.db.query('CREATE TABLE count_probe (n int)')
   t.equal((await app.db.query('INSERT INTO count_probe SELECT generate_series(1, 5)')).rowCount, 5)
   t.equal((await app.db.query('UPDATE count_probe SET n = n + 1 WHERE n > $1', [2])).rowCount, 3)

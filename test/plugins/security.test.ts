@@ -14,6 +14,9 @@ async function helmetReference (): Promise<Record<string, unknown>> {
   return response.headers
 }
 
+// Both tests only read the answers of one default app.
+const { app } = await buildTestApp(t)
+
 function securityHeaders (headers: Record<string, unknown>, names: string[]): Record<string, unknown> {
   return Object.fromEntries(names.map((name) => [name, headers[name]]))
 }
@@ -28,7 +31,6 @@ t.test('every answer carries exactly the headers @fastify/helmet sets for the sa
   const names = Object.keys(reference).filter((name) => !(name in bareHeaders))
   t.ok(names.includes('content-security-policy') && names.includes('strict-transport-security'), 'the reference sets helmet headers')
 
-  const { app } = await buildTestApp(t)
   for (const url of ['/health/live', '/v1/products?limit=1', '/v1/products/not-a-uuid', '/no/such/route']) {
     const response = await app.inject({ method: 'GET', url })
     t.same(securityHeaders(response.headers, names), securityHeaders(reference, names), `${url} (${response.statusCode})`)
@@ -36,7 +38,6 @@ t.test('every answer carries exactly the headers @fastify/helmet sets for the sa
 })
 
 t.test('the content security policy keeps the docs exceptions and no https upgrade', async (t) => {
-  const { app } = await buildTestApp(t)
   const csp = String((await app.inject({ method: 'GET', url: '/health/live' })).headers['content-security-policy'])
   t.match(csp, /style-src 'self' 'unsafe-inline'/)
   t.match(csp, /img-src 'self' data:/)
