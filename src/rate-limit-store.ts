@@ -69,7 +69,11 @@ export class SharedCounters {
       if (refused || withinShare) {
         known.pending++
         this.unflushed.add(redisKey)
-        callback(null, { current: known.shared + known.inFlight + known.pending, ttl: known.endsAt - now })
+        const answer = { current: known.shared + known.inFlight + known.pending, ttl: known.endsAt - now }
+        // Answered in the next turn, not at once: the requests read in one turn of the event loop then go on and
+        // answer together, as they did while each waited for Redis. Answering at once made the list read 0.71x
+        // as fast (bench scenario 2, A/B in one run; the profile put the difference in the response writes).
+        setImmediate(callback, null, answer)
         return
       }
     }
