@@ -5,7 +5,7 @@ import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/
 /**
  * A @fastify/rate-limit store that keeps one counter per key and window in Redis, shared by every replica, but
  * does not ask Redis on every request: each replica remembers the count Redis last answered and admits a few
- * requests on its own before it adds them up there (docs/reliability.md, "Rate limits").
+ * requests on its own before it adds them up there (docs/api.md, "Rate limits").
  *
  * The bound: a replica answers at most ⌊max / 10⌋ requests of a window from memory before it counts them in
  * Redis (synchronously, with the request that would pass that share), and adds what it answered within
