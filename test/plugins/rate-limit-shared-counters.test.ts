@@ -17,6 +17,8 @@ interface Replica {
   counters: SharedCounters
   /** Round trips this replica made to Redis for counting. */
   roundTrips: () => number
+  /** Its connection, to cut it. */
+  redis: Redis
 }
 
 async function replica (t: Test): Promise<Replica> {
@@ -28,7 +30,7 @@ async function replica (t: Test): Promise<Replica> {
   redis.eval = (async (...args: Parameters<typeof evaluate>) => { roundTrips++; return evaluate(...args) }) as typeof redis.eval
   const counters = new SharedCounters({ redis, nameSpace: 'rate-limit-test:' })
   t.teardown(() => { counters.close(); redis.disconnect() })
-  return { counters, roundTrips: () => roundTrips }
+  return { counters, roundTrips: () => roundTrips, redis }
 }
 
 async function count (replica: Replica, key: string, max: number): Promise<{ current: number, ttl: number }> {
@@ -83,6 +85,8 @@ t.test('once Redis has answered a count over the limit, refusals come from memor
   for (let n = 0; n < 50; n++) refused.push((await count(one, key, max)).current)
   t.ok(refused.every((current) => current > max), 'every later request is over the limit')
   t.equal(one.roundTrips(), roundTrips, 'fifty refusals without a round trip')
+  one.redis.disconnect()
+  t.ok((await count(one, key, max)).current > max, 'and still refused with Redis gone, until the window ends')
 })
 
 t.test('a limit under 10 is counted in Redis on every request it admits', { skip: SKIP }, async (t) => {
