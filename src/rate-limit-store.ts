@@ -61,8 +61,9 @@ export class SharedCounters {
   incr (key: string, callback: Callback, timeWindow: number, max: number): void {
     const redisKey = this.options.nameSpace + key
     const now = Date.now()
-    const known = this.windows.get(redisKey)
-    if (known !== undefined && now < known.endsAt) {
+    const cached = this.windows.get(redisKey)
+    const known = cached !== undefined && now < cached.endsAt ? cached : undefined
+    if (known !== undefined) {
       const ownSinceAnswer = known.inFlight + known.pending
       const refused = known.shared > max
       const withinShare = ownSinceAnswer < Math.floor(max * LOCAL_SHARE) && known.shared + ownSinceAnswer < max
@@ -77,8 +78,7 @@ export class SharedCounters {
         return
       }
     }
-    const live = known !== undefined && now < known.endsAt ? known : undefined
-    this.add(redisKey, 1, timeWindow, live).then(
+    this.add(redisKey, 1, timeWindow, known).then(
       ({ count, ttl }) => { callback(null, { current: count, ttl }) },
       (error: unknown) => { callback(error instanceof Error ? error : new Error(String(error))) }
     )

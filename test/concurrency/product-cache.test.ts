@@ -9,22 +9,16 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, usingPostgres, usingRedis } from '../helper.js'
 import { createTestUser } from '../support/users.js'
-import { createProduct, pause, type ProductBody } from '../support/fixtures.js'
+import { createProduct, readUntil, type ProductBody } from '../support/fixtures.js'
 import { LOCAL_TIER_TTL_MS } from '../../src/cache/local-tier.js'
 
 async function stockVia (app: FastifyInstance, id: string): Promise<number> {
   return (await app.inject({ method: 'GET', url: `/v1/products/${id}` })).json<ProductBody>().stock
 }
 
-/** What the other instance reads once the write has reached it: asked again until `expected` or the bound is past. */
+/** What the other instance reads once the write has reached it, asked again until the bound (and a margin) is past. */
 async function readWithinBound<T> (read: () => Promise<T>, expected: T): Promise<T> {
-  const deadline = Date.now() + LOCAL_TIER_TTL_MS + 1000
-  let seen = await read()
-  while (seen !== expected && Date.now() < deadline) {
-    await pause(10)
-    seen = await read()
-  }
-  return seen
+  return readUntil(read, expected, LOCAL_TIER_TTL_MS + 1000)
 }
 
 t.test('two instances share the product cache', { skip: usingPostgres && usingRedis ? false : 'needs DATABASE_URL and REDIS_URL (two instances, one database, one Redis)' }, async (t) => {

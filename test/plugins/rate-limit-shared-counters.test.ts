@@ -7,7 +7,7 @@ import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { usingRedis } from '../helper.js'
 import { redisKeyPrefix, cleanRedisAtEnd } from '../support/backends.js'
-import { pause } from '../support/fixtures.js'
+import { readUntil } from '../support/fixtures.js'
 import { FLUSH_INTERVAL_MS, LOCAL_SHARE, SharedCounters } from '../../src/rate-limit-store.js'
 
 const SKIP = usingRedis ? false : 'needs REDIS_URL: the counters live in Redis'
@@ -39,24 +39,18 @@ async function count (replica: Replica, key: string, max: number): Promise<{ cur
   })
 }
 
-async function storedCount (key: string): Promise<number> {
-  const redis = new Redis(process.env.REDIS_URL ?? '', { keyPrefix: redisKeyPrefix })
-  try {
-    return Number(await redis.get(`rate-limit-test:${key}`) ?? 0)
-  } finally {
-    redis.disconnect()
-  }
-}
+/** One reading connection for the file, opened by the first check. */
+let reader: Redis | undefined
 
-/** Waits until Redis holds `expected` for the key (the flush runs every FLUSH_INTERVAL_MS), for at most 5 s. */
+/** What Redis holds for the key once it reaches `expected` (the flush runs every FLUSH_INTERVAL_MS), within 5 s. */
 async function untilStored (key: string, expected: number): Promise<number> {
-  const started = Date.now()
-  let stored = await storedCount(key)
-  while (stored !== expected && Date.now() - started < 5000) {
-    await pause(FLUSH_INTERVAL_MS)
-    stored = await storedCount(key)
+  if (reader === undefined) {
+    const opened = new Redis(process.env.REDIS_URL ?? '', { keyPrefix: redisKeyPrefix })
+    t.teardown(() => { opened.disconnect() })
+    reader = opened
   }
-  return stored
+  const redis = reader
+  return readUntil(async () => Number(await redis.get(`rate-limit-test:${key}`) ?? 0), expected, 5000, FLUSH_INTERVAL_MS)
 }
 
 const uniqueKey = () => `client-${randomBytes(6).toString('hex')}`

@@ -15,6 +15,20 @@ export async function pause (ms: number): Promise<void> {
   await sleep(ms)
 }
 
+/**
+ * Reads until the answer is `expected` or `limitMs` has passed, and returns the last answer: for what is allowed
+ * to arrive late within a bound (a message to another replica, a periodic flush). The caller asserts on it.
+ */
+export async function readUntil<T> (read: () => Promise<T>, expected: T, limitMs: number, everyMs = 10): Promise<T> {
+  const deadline = Date.now() + limitMs
+  let seen = await read()
+  while (seen !== expected && Date.now() < deadline) {
+    await pause(everyMs)
+    seen = await read()
+  }
+  return seen
+}
+
 let emailCounter = 0
 
 /** An address no other test (or test process sharing the PostgreSQL database) has registered. */
