@@ -4,7 +4,6 @@ import { PGlite } from '@electric-sql/pglite'
 /** The little the Express baseline needs from a database: the same calls on pg and on PGlite. */
 export interface BaselineDatabase {
   query<Row>(sql: string, params: unknown[]): Promise<Row[]>
-  transaction<T>(work: (query: <Row>(sql: string, params: unknown[]) => Promise<Row[]>) => Promise<T>): Promise<T>
   close(): Promise<void>
 }
 
@@ -14,20 +13,6 @@ export async function openBaselineDatabase (env: NodeJS.ProcessEnv): Promise<Bas
     const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Number(env.DATABASE_POOL_MAX ?? 20) })
     return {
       query: async <Row>(sql: string, params: unknown[]) => (await pool.query(sql, params)).rows as Row[],
-      transaction: async (work) => {
-        const client = await pool.connect()
-        try {
-          await client.query('BEGIN')
-          const result = await work(async <Row>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as Row[])
-          await client.query('COMMIT')
-          return result
-        } catch (error) {
-          await client.query('ROLLBACK')
-          throw error
-        } finally {
-          client.release()
-        }
-      },
       close: async () => { await pool.end() }
     }
   }
@@ -36,8 +21,6 @@ export async function openBaselineDatabase (env: NodeJS.ProcessEnv): Promise<Bas
   const db = await PGlite.create(dataDir)
   return {
     query: async <Row>(sql: string, params: unknown[]) => (await db.query<Row>(sql, params)).rows,
-    transaction: async (work) => db.transaction(async (tx) =>
-      work(async <Row>(sql: string, params: unknown[]) => (await tx.query<Row>(sql, params)).rows)),
     close: async () => { await db.close() }
   }
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import type { BaselineDatabase } from './database.js'
 import { PLACE_ORDER_SQL } from '../../src/orders/repository.js'
-import { LOCK_CUSTOMER_SQL } from '../../src/orders/customer-lock-repository.js'
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from '../../schemas/order.js'
 
 /** The service's hard ceilings (schemas/order.ts): 1–50 lines, distinct products, quantity 1–1000; unknown fields rejected. */
@@ -14,32 +13,22 @@ export type OrderBody = z.infer<typeof OrderBody>
 export class StockShortage extends Error {}
 export class UnknownProduct extends Error {}
 
-interface LineRow { product_id: string, requested: number, available: number | null }
-interface PlacedRow extends LineRow { body: unknown }
+interface PlacementRow { outcome: string, product_id: string | null, requested: number | null, available: number | null, body: unknown }
 
 /** What the service's open-units cap would be in the bench (CUSTOMER_MAX_OPEN_UNITS raised to its ceiling). */
 const MAX_OPEN_UNITS = 1_000_000_000
 const CREATED = 201
 
-// The service's statements, imported from its repositories (src/orders/customer-lock-repository.ts,
-// src/orders/repository.ts), in its order: lock the customer and read the stock without locks (early 409), then
-// the one-statement placement. Unnamed statements, as a seed stack would send them.
+// The service's statement, imported from its repository (src/orders/repository.ts): one call of the place_order
+// function in autocommit. An unnamed statement, as a seed stack would send it.
 
 export async function placeOrder (db: BaselineDatabase, userId: string, body: OrderBody) {
-  return db.transaction(async (query) => {
-    const ids = body.items.map((item) => item.productId.toLowerCase())
-    const quantities = body.items.map((item) => item.quantity)
-    const check = (rows: LineRow[]) => {
-      if (rows.some((row) => row.available === null)) throw new UnknownProduct('Unknown or archived product')
-      if (rows.some((row) => (row.available ?? 0) < row.requested)) throw new StockShortage('Not enough stock for some items; nothing was ordered')
-    }
-    check(await query<LineRow>(LOCK_CUSTOMER_SQL, [userId, ids, quantities]))
-    const rows = await query<PlacedRow>(PLACE_ORDER_SQL, [userId, ids, quantities, MAX_OPEN_UNITS, null, CREATED])
-    const order = rows[0]?.body
-    if (order === undefined || order === null) {
-      check(rows)
-      throw new Error('order not placed')
-    }
-    return order as { id: string }
-  })
+  const ids = body.items.map((item) => item.productId.toLowerCase())
+  const quantities = body.items.map((item) => item.quantity)
+  const rows = await db.query<PlacementRow>(PLACE_ORDER_SQL, [userId, ids, quantities, MAX_OPEN_UNITS, null, '', CREATED])
+  const first = rows[0]
+  if (first?.outcome === 'placed') return first.body as { id: string }
+  if (rows.some((row) => row.available === null)) throw new UnknownProduct('Unknown or archived product')
+  if (rows.some((row) => (row.available ?? 0) < (row.requested ?? 0))) throw new StockShortage('Not enough stock for some items; nothing was ordered')
+  throw new Error(`order not placed: ${first?.outcome ?? 'no answer'}`)
 }

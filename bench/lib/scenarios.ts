@@ -96,7 +96,7 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
       const variables = { product_id: data.orderProductId, user_id: data.customer.id }
       orderPlan.contenders.push({
         kind: 'pgbench',
-        name: `pgbench (same transaction SQL, ${settings.pgbenchClients} clients)`,
+        name: `pgbench (same SQL, ${settings.pgbenchClients} clients)`,
         role: 'pgbench',
         script: orderTransactionScript(),
         databaseUrl: backend.databaseUrl,
@@ -110,7 +110,7 @@ export function planScenarios ({ data, paths, servers, pgbench, backend, setting
         variables
       })
       orderPlan.notes.push(`pgbench runs ${settings.pgbenchClients} clients = the service's pool size, the most order transactions the service has in flight at once`)
-      orderPlan.notes.push('pgbench (previous SQL): the six-statement order transaction the service ran before the one-statement placement (bench/lib/order-transaction.ts); its ÷ pgbench is previous ÷ current')
+      orderPlan.notes.push('pgbench (previous SQL): the order transaction the service ran before place_order (BEGIN, customer lock, placement, COMMIT; bench/lib/order-transaction.ts); its ÷ pgbench is previous ÷ current')
     }
     if (backend.kind === 'pglite') orderPlan.notes.push('PGlite is single-process: Express writes to its own copy of the seeded database (same rows, same SQL)')
   }

@@ -9,9 +9,10 @@ import type { Order, OrderCaps, OrderListQuery, PlaceOrderBody } from '../../sch
 import type { StockShortage } from '../../schemas/problem.js'
 import * as orders from './repository.js'
 import type { LineStock, Viewer } from './repository.js'
-import * as customers from './customer-lock-repository.js'
+import * as customers from './open-units-repository.js'
 import * as stock from './stock-repository.js'
 import * as idempotency from './idempotency-repository.js'
+import type { StoredResponse } from './idempotency-repository.js'
 import { assertOpenUnitsWithinCap, assertOrderWithinCap, unitsOf } from './caps.js'
 
 export type { Viewer } from './repository.js'
@@ -39,7 +40,8 @@ interface StockChange<T> {
 
 const CREATED = 201
 
-function requestHash (body: PlaceOrderBody): string {
+/** What an Idempotency-Key's stored answer is matched against: the same key with another body is refused. */
+export function requestHash (body: PlaceOrderBody): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex')
 }
 
@@ -66,53 +68,57 @@ function assertAvailable (body: PlaceOrderBody, lines: LineStock[]): void {
   }
 }
 
+/** A taken Idempotency-Key: its first answer when the body matches, otherwise why not. */
+function replayOf (stored: StoredResponse | undefined, hash: string): PlacedOrder {
+  if (stored === undefined || stored.status === null) {
+    // Claims and responses commit together, so this only happens if the row was purged in between.
+    throw new ConflictError('This Idempotency-Key is being processed; retry shortly', 'idempotency-key-in-use')
+  }
+  if (stored.requestHash !== hash) {
+    throw new UnprocessableError('This Idempotency-Key was already used with a different request body', 'idempotency-key-reused')
+  }
+  return { order: stored.body as Order, replayed: true }
+}
+
 /**
- * Places an order in one transaction: claim the idempotency key (if any), lock the customer (reading the stock
- * without locks, for an early answer), then one statement that locks the products in id order, checks stock and
- * the customer's open units, takes the stock, inserts the order and stores the response under the key
- * (orders.placeOrder). Any failure rolls all of it back, key claim included, so a retry after a 409/422 is judged
- * afresh. The product cache is dropped after commit, before answering.
- * Locks are always taken in this order (key, customer, products), so concurrent orders queue, never deadlock.
+ * Places an order in one database round trip (orders.placeOrder: the place_order function claims the key, locks the
+ * customer, checks the stock and the open units, takes the stock and inserts the order and the stored response, or
+ * writes nothing and says why). Locks are taken in one order (key, customer, products in id order), so concurrent
+ * orders queue, never deadlock, and none is held across a network round trip. The product cache is dropped after
+ * the commit, before answering.
  */
 export async function placeOrder (
   { db, cache, config }: PlaceOrderDeps, userId: string, body: PlaceOrderBody, idempotencyKey?: string
 ): Promise<PlacedOrder> {
   assertDistinctProducts(body)
   const hash = requestHash(body)
-
-  const placed = await db.transaction(async (tx): Promise<StockChange<PlacedOrder>> => {
-    if (idempotencyKey !== undefined && !await idempotency.claimKey(tx, userId, idempotencyKey, hash)) {
-      const stored = await idempotency.findKey(tx, userId, idempotencyKey)
-      if (stored === undefined || stored.status === null) {
-        // Claims and responses commit together, so this only happens if the row was purged in between.
-        throw new ConflictError('This Idempotency-Key is being processed; retry shortly', 'idempotency-key-in-use')
-      }
-      if (stored.requestHash !== hash) {
-        throw new UnprocessableError('This Idempotency-Key was already used with a different request body', 'idempotency-key-reused')
-      }
-      return { result: { order: stored.body as Order, replayed: true }, written: [] }
-    }
-
-    // Caps apply to new orders only: a replay above answers what was placed, whatever the caps are now.
-    const units = unitsOf(body)
+  const units = unitsOf(body)
+  if (units > config.orderCaps.maxUnits) {
+    // Caps apply to new orders only: a replay answers what was placed, whatever the caps are now.
+    const stored = idempotencyKey === undefined ? undefined : await idempotency.findKey(db, userId, idempotencyKey)
+    if (stored !== undefined) return replayOf(stored, hash)
     assertOrderWithinCap(units, config.orderCaps)
-    const items = body.items.map((item) => ({ productId: item.productId.toLowerCase(), quantity: item.quantity }))
-    const peeked = await customers.lockCustomer(tx, userId, items)
-    if (peeked === undefined) throw new UnauthorizedError('This account no longer exists')
-    assertAvailable(body, peeked)
-    const outcome = await orders.placeOrder(tx, {
-      userId, items, maxOpenUnits: config.orderCaps.maxOpenUnitsPerCustomer, idempotencyKey, responseStatus: CREATED
-    })
-    if (outcome.order === undefined) {
-      assertAvailable(body, outcome.lines)
-      assertOpenUnitsWithinCap(outcome.openUnits, units, config.orderCaps)
-      throw new Error('the order placement wrote nothing, yet every line and the open units passed')
-    }
-    return { result: { order: outcome.order, replayed: false }, written: outcome.written }
-  })
+  }
 
-  await forgetProducts(cache, placed.written)
-  return placed.result
+  const items = body.items.map((item) => ({ productId: item.productId.toLowerCase(), quantity: item.quantity }))
+  const outcome = await orders.placeOrder(db, {
+    userId, items, maxOpenUnits: config.orderCaps.maxOpenUnitsPerCustomer, idempotencyKey, requestHash: hash, responseStatus: CREATED
+  })
+  switch (outcome.kind) {
+    case 'replay':
+      return replayOf(outcome, hash)
+    case 'key-vanished':
+      return replayOf(undefined, hash)
+    case 'no-customer':
+      throw new UnauthorizedError('This account no longer exists')
+    case 'refused':
+      assertAvailable(body, outcome.lines)
+      if (outcome.openUnits !== undefined) assertOpenUnitsWithinCap(outcome.openUnits, units, config.orderCaps)
+      throw new Error('the order placement wrote nothing, yet every line and the open units passed')
+    case 'placed':
+      await forgetProducts(cache, outcome.written)
+      return { order: outcome.order, replayed: false }
+  }
 }
 
 export async function listOrders (

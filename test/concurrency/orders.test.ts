@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import { createTestUser, type TestUser } from '../support/users.js'
 import { createProduct, pause } from '../support/fixtures.js'
 import type { Queryable } from '../../src/database/types.js'
+import { PLACE_ORDER_SQL } from '../../src/orders/repository.js'
 
 /**
  * Every order of one hot product queues on its row lock, so the whole burst drains at one order per lock
@@ -91,7 +92,8 @@ async function placementWaitingForLock (app: FastifyInstance): Promise<void> {
   for (let attempt = 0; attempt < 400; attempt++) {
     const { rows } = await app.db.query<{ waiting: number }>(
       `SELECT count(*)::int AS waiting FROM pg_stat_activity
-       WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH wanted AS%'`
+       WHERE datname = current_database() AND wait_event_type = 'Lock' AND query = $1`,
+      [PLACE_ORDER_SQL]
     )
     if ((rows[0]?.waiting ?? 0) > 0) return
     await pause(25)

@@ -8,6 +8,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildTestApp } from '../../helper.js'
 import { createTestUser, type TestUser } from '../../support/users.js'
 import { createProduct, PROBLEM_JSON, problemType, type ProductBody } from '../../support/fixtures.js'
+import { requestHash } from '../../../src/orders/service.js'
 
 const CAPS = { ORDER_MAX_UNITS_PER_LINE: '5', ORDER_MAX_LINES: '3', ORDER_MAX_UNITS: '12', CUSTOMER_MAX_OPEN_UNITS: '20' }
 
@@ -164,6 +165,26 @@ t.test('order caps', async (t) => {
     t.equal(replay.headers['idempotent-replayed'], 'true')
     t.equal(replay.body, first.body)
     t.equal((await place(app, customer, lines(1), 'caps-new-key')).statusCode, 409, 'a new key is a new order and meets the cap')
+  })
+
+  t.test('over the units cap, a key already answered is replayed; a new key is 422 and claims nothing', async (t) => {
+    const customer = await createTestUser(app, 'customer')
+    const first = await place(app, customer, lines(5, 5, 2), 'caps-lowered')
+    t.equal(first.statusCode, 201)
+    // As if the first request had been 13 units, placed before ORDER_MAX_UNITS went down from 13 to 12.
+    const overCap = lines(5, 5, 3)
+    await app.db.query('UPDATE idempotency_keys SET request_hash = $3 WHERE user_id = $1 AND key = $2',
+      [customer.id, 'caps-lowered', requestHash({ items: overCap })])
+    const replay = await place(app, customer, overCap, 'caps-lowered')
+    t.equal(replay.statusCode, 201, 'the stored answer, whatever the cap is now')
+    t.equal(replay.headers['idempotent-replayed'], 'true')
+    t.equal(replay.body, first.body)
+
+    const fresh = await place(app, customer, overCap, 'caps-fresh')
+    t.equal(fresh.statusCode, 422)
+    t.equal(problemOf(fresh).type, problemType('order-too-large'))
+    const { rows } = await app.db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND key = $2', [customer.id, 'caps-fresh'])
+    t.equal(rows.length, 0, 'the refused key was not claimed')
   })
 
   t.test('an order from an account that no longer exists is 401, not a 500', async (t) => {
