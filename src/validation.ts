@@ -17,14 +17,25 @@ export function validatorCompilerFactory () {
 }
 
 function validatorsFor (factory: ReturnType<typeof AjvCompiler>, externalSchemas: Record<string, AnySchema>) {
-  const common: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false }
+  // validateSchema off: AJV would otherwise check every shared schema against the JSON Schema meta-schema in each of
+  // its instances at every boot (about a third of boot's AJV time). The schemas are TypeBox constants of the build;
+  // CI's `npm run lint:api` checks them in the OpenAPI 3.1 document, and AJV's strict mode still rejects an unknown
+  // keyword when a route compiles.
+  const common: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, validateSchema: false }
   // ajv-compiler types its plugins as Plugin<unknown>; ajv-formats declares its own options type.
   const plugins = [ajvFormats.default as Plugin<unknown>]
   const forBody = factory(externalSchemas, { customOptions: { ...common, coerceTypes: false }, plugins })
-  const forBodyAllErrors = factory(externalSchemas, { customOptions: { ...common, coerceTypes: false, allErrors: true }, plugins })
   const forText = factory(externalSchemas, { customOptions: { ...common, coerceTypes: 'array' }, plugins })
+  // The allErrors AJV instance and each route's allErrors validator are built on the first invalid body that needs
+  // them, not at boot: most processes never see one for most routes, and building them took a third of AJV's boot
+  // time. The first invalid body of a route pays that one compilation (milliseconds), later ones do not.
+  let forBodyAllErrors: ReturnType<typeof factory> | undefined
+  const allErrorsOf = (route: RouteDefinition) => () => {
+    forBodyAllErrors ??= factory(externalSchemas, { customOptions: { ...common, coerceTypes: false, allErrors: true }, plugins })
+    return forBodyAllErrors(route)
+  }
   return (route: RouteDefinition) => storableOnly(route.httpPart === 'body'
-    ? everyBodyError(forBody(route), forBodyAllErrors(route))
+    ? everyBodyError(forBody(route), allErrorsOf(route))
     : forText(route))
 }
 
@@ -61,11 +72,13 @@ function smallEnough (data: unknown): boolean {
  * of empty objects took 1.2 s of event loop that way (350 000 items, 120 000 errors); a form is far below the
  * bound. A larger invalid body gets its first error, as before.
  */
-function everyBodyError (firstError: Validate, allErrors: Validate): Validate {
+function everyBodyError (firstError: Validate, buildAllErrors: () => Validate): Validate {
+  let allErrors: Validate | undefined
   const checked: Validate = (data) => {
     const valid = firstError(data)
     checked.errors = firstError.errors
     if (valid === true || !smallEnough(data)) return valid
+    allErrors ??= buildAllErrors()
     const again = allErrors(data)
     checked.errors = allErrors.errors
     return again
