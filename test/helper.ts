@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
-import { cleanRedisAtEnd, redisKeyPrefix, testDatabaseUrl, testPgliteDir, usingPostgres, usingRedis } from './support/backends.js'
+import { redisKeyPrefix, testDatabaseUrl, testPgliteDir, usingPostgres, usingRedis } from './support/backends.js'
 
 export { usingPostgres, usingRedis } from './support/backends.js'
 
@@ -43,14 +43,13 @@ export async function testEnv (t: Test, options: TestAppOptions = {}): Promise<R
     MAX_EVENT_LOOP_DELAY_MS: '0'
   }
   if (usingPostgres) {
-    env.DATABASE_URL = await testDatabaseUrl()
+    env.DATABASE_URL = await testDatabaseUrl(t)
     // CI runs the PostgreSQL tests a second time through PgBouncer in transaction mode (.ci/run).
     if (process.env.DATABASE_POOLER !== undefined && process.env.DATABASE_POOLER !== '') env.DATABASE_POOLER = process.env.DATABASE_POOLER
   } else env.PGLITE_DATA_DIR = options.pgliteDir ?? await testPgliteDir(t)
   if (usingRedis) {
-    cleanRedisAtEnd()
     env.REDIS_URL = process.env.REDIS_URL ?? ''
-    env.REDIS_KEY_PREFIX = redisKeyPrefix
+    env.REDIS_KEY_PREFIX = redisKeyPrefix(t)
   }
   return { ...env, ...options.env }
 }

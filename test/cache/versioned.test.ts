@@ -1,6 +1,7 @@
-import t, { type Test } from 'tap'
+import type { Test } from 'tap'
 import type { Cache } from '../../src/cache/types.js'
 import { buildTestApp, usingRedis } from '../helper.js'
+import { runAlone } from '../support/test-file.js'
 
 /**
  * The read-through race: reader R misses and reads version 1 from the database; writer W commits version 2 and
@@ -22,12 +23,17 @@ async function checkVersionRules (t: Test, cache: Cache) {
   t.equal(await cache.getVersioned(key), undefined, 'a newer invalidation drops it')
 }
 
-t.test('versioned entries refuse stale fills (memory or Redis, as configured)', async (t) => {
-  const { app } = await buildTestApp(t)
-  await checkVersionRules(t, app.cache)
-})
+/** The tests of this file: run in its group's process (test/groups/members.ts), or alone by runAlone below. */
+export default async function versionedTests (t: Test): Promise<void> {
+  t.test('versioned entries refuse stale fills (memory or Redis, as configured)', async (t) => {
+    const { app } = await buildTestApp(t)
+    await checkVersionRules(t, app.cache)
+  })
 
-t.test('versioned entries refuse stale fills on the in-memory store as well', { skip: usingRedis ? false : 'covered by the test above' }, async (t) => {
-  const { memoryCache } = await import('../../src/cache/memory.js')
-  await checkVersionRules(t, memoryCache(60))
-})
+  t.test('versioned entries refuse stale fills on the in-memory store as well', { skip: usingRedis ? false : 'covered by the test above' }, async (t) => {
+    const { memoryCache } = await import('../../src/cache/memory.js')
+    await checkVersionRules(t, memoryCache(60))
+  })
+}
+
+await runAlone(import.meta.url, versionedTests)

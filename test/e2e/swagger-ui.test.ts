@@ -1,7 +1,8 @@
 import { access } from 'node:fs/promises'
-import t from 'tap'
+import type { Test } from 'tap'
 import { chromium, type Page } from 'playwright-core'
 import { buildTestApp } from '../helper.js'
+import { runAlone } from '../support/test-file.js'
 
 /**
  * The newcomer's path through Swagger UI, in a real browser: sign in as the bootstrap admin, press Authorize,
@@ -39,34 +40,39 @@ async function authorize (page: Page, token: string): Promise<void> {
   await page.locator('.modal-ux button.btn-done').click()
 }
 
-t.test('from Swagger UI: admin signs in, authorizes, creates a product; a customer registers and orders it',
-  { skip: hasChromium ? false : `no browser at ${CHROMIUM}` }, async (t) => {
-    const { app } = await buildTestApp(t, { env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } })
-    const address = await app.listen({ port: 0, host: '127.0.0.1' })
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+/** The tests of this file: run in its group's process (test/groups/members.ts), or alone by runAlone below. */
+export default async function swaggerUiTests (t: Test): Promise<void> {
+  t.test('from Swagger UI: admin signs in, authorizes, creates a product; a customer registers and orders it',
+    { skip: hasChromium ? false : `no browser at ${CHROMIUM}` }, async (t) => {
+      const { app } = await buildTestApp(t, { env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } })
+      const address = await app.listen({ port: 0, host: '127.0.0.1' })
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+      })
+      t.teardown(() => browser.close())
+      const page = await browser.newPage()
+      const blocked: string[] = []
+      page.on('console', (message) => { if (/Content Security Policy/i.test(message.text())) blocked.push(message.text()) })
+      await page.goto(`${address}/docs/`)
+      await page.waitForSelector('.opblock')
+      t.same(blocked, [], 'the CSP lets Swagger UI run')
+
+      const login = await execute(page, 'post', '/v1/auth/login', ADMIN)
+      t.equal(login.status, 200)
+      await authorize(page, String(login.json.accessToken))
+      const product = await execute(page, 'post', '/v1/products', { sku: 'UI-MUG-1', name: 'Swagger mug', description: 'Made from the docs', priceCents: 1250, stock: 3 })
+      t.equal(product.status, 201, 'the Authorize button sends the bearer token')
+
+      const customer = { email: 'ui-customer@example.com', password: 'customer-password-1' }
+      t.equal((await execute(page, 'post', '/v1/auth/register', { ...customer, name: 'UI Customer' })).status, 201)
+      const customerLogin = await execute(page, 'post', '/v1/auth/login', customer)
+      t.equal(customerLogin.status, 200)
+      await authorize(page, String(customerLogin.json.accessToken))
+      const order = await execute(page, 'post', '/v1/orders', { items: [{ productId: product.json.id, quantity: 2 }] })
+      t.equal(order.status, 201)
+      t.has(order.json, { status: 'placed', totalCents: 2500 })
     })
-    t.teardown(() => browser.close())
-    const page = await browser.newPage()
-    const blocked: string[] = []
-    page.on('console', (message) => { if (/Content Security Policy/i.test(message.text())) blocked.push(message.text()) })
-    await page.goto(`${address}/docs/`)
-    await page.waitForSelector('.opblock')
-    t.same(blocked, [], 'the CSP lets Swagger UI run')
+}
 
-    const login = await execute(page, 'post', '/v1/auth/login', ADMIN)
-    t.equal(login.status, 200)
-    await authorize(page, String(login.json.accessToken))
-    const product = await execute(page, 'post', '/v1/products', { sku: 'UI-MUG-1', name: 'Swagger mug', description: 'Made from the docs', priceCents: 1250, stock: 3 })
-    t.equal(product.status, 201, 'the Authorize button sends the bearer token')
-
-    const customer = { email: 'ui-customer@example.com', password: 'customer-password-1' }
-    t.equal((await execute(page, 'post', '/v1/auth/register', { ...customer, name: 'UI Customer' })).status, 201)
-    const customerLogin = await execute(page, 'post', '/v1/auth/login', customer)
-    t.equal(customerLogin.status, 200)
-    await authorize(page, String(customerLogin.json.accessToken))
-    const order = await execute(page, 'post', '/v1/orders', { items: [{ productId: product.json.id, quantity: 2 }] })
-    t.equal(order.status, 201)
-    t.has(order.json, { status: 'placed', totalCents: 2500 })
-  })
+await runAlone(import.meta.url, swaggerUiTests)

@@ -67,7 +67,7 @@ function sampleServerSessions (directUrl: string): { stop: () => Promise<number>
 interface Timed extends HttpResult { kind: 'read' | 'order' | 'retry', ms: number, key?: string }
 
 t.test(`${REPLICAS} replicas × pool ${POOL_PER_REPLICA} through one PgBouncer with ${SERVER_CONNECTIONS} server connections`, { skip: SKIP }, async (t) => {
-  const directUrl = await testDatabaseUrl()
+  const directUrl = await testDatabaseUrl(t)
   const pgbouncer = await startPgbouncer(t, process.env.DATABASE_URL ?? '', { defaultPoolSize: SERVER_CONNECTIONS })
   const pooledUrl = pgbouncer.through(directUrl)
   const replicas = await startReplicas(t, pooledUrl)

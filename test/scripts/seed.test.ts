@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import t from 'tap'
+import type { Test } from 'tap'
 import { testDatabaseUrl, usingPostgres } from '../support/backends.js'
+import { runAlone } from '../support/test-file.js'
 
 const SCRIPT = fileURLToPath(new URL('../../dist/scripts/seed.js', import.meta.url))
 
@@ -17,24 +18,29 @@ async function runSeed (env: Record<string, string>): Promise<{ code: number, li
   return { code: result.code, line: JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown> }
 }
 
-t.test('npm run seed loads the demo catalog once: a second run adds nothing', async (t) => {
-  const env: Record<string, string> = {}
-  if (usingPostgres) {
-    env.DATABASE_URL = await testDatabaseUrl()
-  } else {
-    const dir = await mkdtemp(join(tmpdir(), 'shop-seed-'))
-    t.teardown(() => rm(dir, { recursive: true, force: true }))
-    env.PGLITE_DATA_DIR = dir
-  }
-  const first = await runSeed(env)
-  t.equal(first.code, 0)
-  t.match(first.line, { level: 'info', msg: 'catalog seeded', inserted: 36, total: 36 })
-  const second = await runSeed(env)
-  t.equal(second.code, 0)
-  t.match(second.line, { inserted: 0, total: 36 })
-})
+/** The tests of this file: run in its group's process (test/groups/members.ts), or alone by runAlone below. */
+export default async function seedTests (t: Test): Promise<void> {
+  t.test('npm run seed loads the demo catalog once: a second run adds nothing', async (t) => {
+    const env: Record<string, string> = {}
+    if (usingPostgres) {
+      env.DATABASE_URL = await testDatabaseUrl(t)
+    } else {
+      const dir = await mkdtemp(join(tmpdir(), 'shop-seed-'))
+      t.teardown(() => rm(dir, { recursive: true, force: true }))
+      env.PGLITE_DATA_DIR = dir
+    }
+    const first = await runSeed(env)
+    t.equal(first.code, 0)
+    t.match(first.line, { level: 'info', msg: 'catalog seeded', inserted: 36, total: 36 })
+    const second = await runSeed(env)
+    t.equal(second.code, 0)
+    t.match(second.line, { inserted: 0, total: 36 })
+  })
 
-t.test('npm run seed exits 1 on bad configuration', async (t) => {
-  const outcome = await runSeed({ PORT: 'not-a-port', PGLITE_DATA_DIR: 'memory://' })
-  t.equal(outcome.code, 1)
-})
+  t.test('npm run seed exits 1 on bad configuration', async (t) => {
+    const outcome = await runSeed({ PORT: 'not-a-port', PGLITE_DATA_DIR: 'memory://' })
+    t.equal(outcome.code, 1)
+  })
+}
+
+await runAlone(import.meta.url, seedTests)

@@ -3,12 +3,13 @@
  * /v1/users and /v1/orders answers `cache-control: no-store`, on success and on a client error. The public
  * catalog keeps its ETag caching. A new operation in those plugins must be added here, or the last test fails.
  */
-import t from 'tap'
+import type { Test } from 'tap'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildTestApp } from '../helper.js'
 import { createProduct, placeOrder } from '../support/fixtures.js'
 import { serverRoutes } from './support/route-table.js'
 import { createTestUser, type TestUser } from '../support/users.js'
+import { runAlone } from '../support/test-file.js'
 
 const PASSWORD = 'correct horse battery staple'
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000'
@@ -115,46 +116,51 @@ async function fixtures (app: FastifyInstance): Promise<Fixtures> {
   }
 }
 
-// One app for the file, but for the 429 test, which needs a sign-in limit of 1 (the shared app's fixtures sign in).
-const { app } = await buildTestApp(t)
+/** The tests of this file: run in its group's process (test/groups/members.ts), or alone by runAlone below. */
+export default async function noStoreTests (t: Test): Promise<void> {
+  // One app for the file, but for the 429 test, which needs a sign-in limit of 1 (the shared app's fixtures sign in).
+  const { app } = await buildTestApp(t)
 
-t.test('token and personal-data answers carry cache-control: no-store, on success and on error', async (t) => {
-  const f = await fixtures(app)
-  for (const operation of OPERATIONS) {
-    const success = await app.inject(operation.success(f))
-    t.ok(success.statusCode < 300, `${operation.route}: success (${success.statusCode})`)
-    t.equal(success.headers['cache-control'], 'no-store', `${operation.route} ${success.statusCode}: no-store`)
-    const failure = await app.inject(operation.failure(f))
-    t.ok(failure.statusCode >= 400 && failure.statusCode < 500, `${operation.route}: client error (${failure.statusCode})`)
-    t.match(failure.headers['content-type'], /^application\/problem\+json/)
-    t.equal(failure.headers['cache-control'], 'no-store', `${operation.route} ${failure.statusCode}: no-store`)
-  }
-})
+  t.test('token and personal-data answers carry cache-control: no-store, on success and on error', async (t) => {
+    const f = await fixtures(app)
+    for (const operation of OPERATIONS) {
+      const success = await app.inject(operation.success(f))
+      t.ok(success.statusCode < 300, `${operation.route}: success (${success.statusCode})`)
+      t.equal(success.headers['cache-control'], 'no-store', `${operation.route} ${success.statusCode}: no-store`)
+      const failure = await app.inject(operation.failure(f))
+      t.ok(failure.statusCode >= 400 && failure.statusCode < 500, `${operation.route}: client error (${failure.statusCode})`)
+      t.match(failure.headers['content-type'], /^application\/problem\+json/)
+      t.equal(failure.headers['cache-control'], 'no-store', `${operation.route} ${failure.statusCode}: no-store`)
+    }
+  })
 
-t.test('a rate-limited auth answer (429 from an earlier hook) carries no-store as well', async (t) => {
-  // Its own app: AUTH_RATE_LIMIT_MAX=1 would refuse the other tests' sign-ins.
-  const { app: strict } = await buildTestApp(t, { env: { AUTH_RATE_LIMIT_MAX: '1' } })
-  const call: InjectOptions = { method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: 'z'.repeat(43) } }
-  await strict.inject(call)
-  const limited = await strict.inject(call)
-  t.equal(limited.statusCode, 429)
-  t.equal(limited.headers['cache-control'], 'no-store')
-})
+  t.test('a rate-limited auth answer (429 from an earlier hook) carries no-store as well', async (t) => {
+    // Its own app: AUTH_RATE_LIMIT_MAX=1 would refuse the other tests' sign-ins.
+    const { app: strict } = await buildTestApp(t, { env: { AUTH_RATE_LIMIT_MAX: '1' } })
+    const call: InjectOptions = { method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: 'z'.repeat(43) } }
+    await strict.inject(call)
+    const limited = await strict.inject(call)
+    t.equal(limited.statusCode, 429)
+    t.equal(limited.headers['cache-control'], 'no-store')
+  })
 
-t.test('public catalog reads keep their caching: an ETag and no no-store', async (t) => {
-  const admin = await createTestUser(app, 'admin')
-  const product = await createProduct(app, admin, { stock: 1000 })
-  const read = await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })
-  t.equal(read.statusCode, 200)
-  t.type(read.headers.etag, 'string')
-  t.notMatch(String(read.headers['cache-control'] ?? ''), /no-store/)
-  const list = await app.inject({ method: 'GET', url: '/v1/products?limit=1' })
-  t.notMatch(String(list.headers['cache-control'] ?? ''), /no-store/)
-})
+  t.test('public catalog reads keep their caching: an ETag and no no-store', async (t) => {
+    const admin = await createTestUser(app, 'admin')
+    const product = await createProduct(app, admin, { stock: 1000 })
+    const read = await app.inject({ method: 'GET', url: `/v1/products/${product.id}` })
+    t.equal(read.statusCode, 200)
+    t.type(read.headers.etag, 'string')
+    t.notMatch(String(read.headers['cache-control'] ?? ''), /no-store/)
+    const list = await app.inject({ method: 'GET', url: '/v1/products?limit=1' })
+    t.notMatch(String(list.headers['cache-control'] ?? ''), /no-store/)
+  })
 
-t.test('every operation of the auth, users and orders plugins is in the table above', async (t) => {
-  const served = serverRoutes(app)
-    .filter((route) => /^\/v1\/(auth|users|orders)(\/|$)/.test(route.path) && route.method !== 'HEAD' && route.method !== 'OPTIONS')
-    .map((route) => `${route.method} ${route.path}`)
-  t.same(served.sort(), OPERATIONS.map((operation) => operation.route).sort())
-})
+  t.test('every operation of the auth, users and orders plugins is in the table above', async (t) => {
+    const served = serverRoutes(app)
+      .filter((route) => /^\/v1\/(auth|users|orders)(\/|$)/.test(route.path) && route.method !== 'HEAD' && route.method !== 'OPTIONS')
+      .map((route) => `${route.method} ${route.path}`)
+    t.same(served.sort(), OPERATIONS.map((operation) => operation.route).sort())
+  })
+}
+
+await runAlone(import.meta.url, noStoreTests)

@@ -1,8 +1,10 @@
 /**
  * Real back ends for tests, chosen by the environment like production:
- * - DATABASE_URL set: one fresh PostgreSQL database per test process, dropped at its end;
+ * - DATABASE_URL set: one fresh PostgreSQL database per test file, dropped at its end;
  *   unset: a fresh PGlite data dir per app, copied from a migrated template (cold initdb costs seconds).
- * - REDIS_URL set: one key prefix per test process, its keys deleted at the end.
+ * - REDIS_URL set: one key prefix per test file, its keys deleted at the end.
+ * A test file is a process of its own or one subtest of a group (test/support/test-file.ts): either way its
+ * tests share these, and no other file's.
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { execFile } from 'node:child_process'
@@ -12,37 +14,58 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { Redis } from 'ioredis'
-import tap, { type Test } from 'tap'
+import type { Test } from 'tap'
 import { openPglite } from '../../src/database/pglite.js'
 import { migrate, MIGRATIONS_DIR } from '../../src/database/migrate.js'
+import { fileTestOf } from './test-file.js'
 
 export const usingPostgres = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== ''
 export const usingRedis = process.env.REDIS_URL !== undefined && process.env.REDIS_URL !== ''
 
 const runId = `${process.pid}_${randomBytes(4).toString('hex')}`
 
-let postgresUrl: Promise<string> | undefined
+/** Numbers the test files of this process, for the names of their databases and key prefixes. */
+let filesSeen = 0
+const fileNumbers = new WeakMap<Test, number>()
+function fileNumber (file: Test): number {
+  let number = fileNumbers.get(file)
+  if (number === undefined) {
+    number = ++filesSeen
+    fileNumbers.set(file, number)
+  }
+  return number
+}
 
-/** A database of this test process's own on the PostgreSQL named by DATABASE_URL. */
-export async function testDatabaseUrl (): Promise<string> {
-  postgresUrl ??= (async () => {
-    const adminUrl = new URL(process.env.DATABASE_URL ?? '')
-    const name = `shop_test_${runId}`
-    const admin = new pg.Client({ connectionString: adminUrl.toString() })
-    await admin.connect()
-    await admin.query(`CREATE DATABASE ${name}`)
-    await admin.end()
-    tap.teardown(async () => {
-      const dropper = new pg.Client({ connectionString: adminUrl.toString() })
-      await dropper.connect()
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await dropper.end()
-    })
-    const url = new URL(adminUrl.toString())
-    url.pathname = `/${name}`
-    return url.toString()
-  })()
-  return postgresUrl
+const databases = new WeakMap<Test, Promise<string>>()
+
+/** A database of `t`'s test file's own on the PostgreSQL named by DATABASE_URL, dropped when the file ends. */
+export async function testDatabaseUrl (t: Test): Promise<string> {
+  const file = fileTestOf(t)
+  let url = databases.get(file)
+  if (url === undefined) {
+    url = createDatabase(file)
+    databases.set(file, url)
+  }
+  return url
+}
+
+async function createDatabase (file: Test): Promise<string> {
+  const adminUrl = new URL(process.env.DATABASE_URL ?? '')
+  const name = `shop_test_${runId}_${fileNumber(file)}`
+  const admin = new pg.Client({ connectionString: adminUrl.toString() })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  // The file's apps close in teardowns registered after this one, and teardowns run last-registered first.
+  file.teardown(async () => {
+    const dropper = new pg.Client({ connectionString: adminUrl.toString() })
+    await dropper.connect()
+    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await dropper.end()
+  })
+  const url = new URL(adminUrl.toString())
+  url.pathname = `/${name}`
+  return url.toString()
 }
 
 /** Same migrations, same template: the name holds a hash of the migration files. */
@@ -91,22 +114,27 @@ export async function testPgliteDir (t: Test): Promise<string> {
   return dir
 }
 
-let prefixCleanup = false
-export const redisKeyPrefix = `test:${runId}:`
+const cleanedPrefixes = new WeakSet<Test>()
 
-/** Deletes this process's Redis keys at its end. */
-export function cleanRedisAtEnd (): void {
-  if (prefixCleanup || !usingRedis) return
-  prefixCleanup = true
-  tap.teardown(async () => {
-    const client = new Redis(process.env.REDIS_URL ?? '', { lazyConnect: true, maxRetriesPerRequest: 1 })
-    await client.connect()
-    let cursor = '0'
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${redisKeyPrefix}*`, 'COUNT', 500)
-      cursor = next
-      if (keys.length > 0) await client.del(...keys)
-    } while (cursor !== '0')
-    await client.quit()
-  })
+/** The Redis key prefix of `t`'s test file; its keys are deleted when the file ends. */
+export function redisKeyPrefix (t: Test): string {
+  const file = fileTestOf(t)
+  const prefix = `test:${runId}:${fileNumber(file)}:`
+  if (usingRedis && !cleanedPrefixes.has(file)) {
+    cleanedPrefixes.add(file)
+    file.teardown(async () => { await deleteKeys(prefix) })
+  }
+  return prefix
+}
+
+async function deleteKeys (prefix: string): Promise<void> {
+  const client = new Redis(process.env.REDIS_URL ?? '', { lazyConnect: true, maxRetriesPerRequest: 1 })
+  await client.connect()
+  let cursor = '0'
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+    cursor = next
+    if (keys.length > 0) await client.del(...keys)
+  } while (cursor !== '0')
+  await client.quit()
 }

@@ -1,5 +1,5 @@
 /**
- * The small fixtures most test files need, in one place: unique names (tests share one database per process and,
+ * The small fixtures most test files need, in one place: unique names (tests share one database per test file and,
  * on PostgreSQL, run beside other processes), the problem media type, a pause, products and orders made through the API.
  */
 import { randomBytes } from 'node:crypto'

@@ -70,7 +70,7 @@ export async function startPgbouncer (t: Test, upstreamUrl: string, options: Pgb
   await writeFile(join(dir, 'userlist.txt'), `${quote(user)} ${quote(password)}\n`, { mode: 0o644 })
   await writeFile(ini, [
     '[databases]',
-    // The wildcard: every database name goes to the same server, so each test process's own database works.
+    // The wildcard: every database name goes to the same server, so each test file's own database works.
     `* = host=${host} port=${upstream.port || '5432'}`,
     '[pgbouncer]',
     'listen_addr = 127.0.0.1',
