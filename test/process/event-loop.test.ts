@@ -8,6 +8,13 @@ const MAX_EVENT_LOOP_DELAY_MS = 25
 const STALL_MS = 5000
 const CLIENT_TIMEOUT_MS = 15_000
 const RECOVERY_ATTEMPTS = 100
+/**
+ * under-pressure decides on the last completed 1 s sampling window. After the stall, libuv runs the expired
+ * timers in deadline order: usually the delay monitor records the stall before the sampling timer reads the
+ * window, but when the sampler's deadline comes first it reads a calm window and the stall counts one window
+ * later. Shedding must therefore show within two windows of the resume, not necessarily on the first request.
+ */
+const SHED_WITHIN_MS = 2500
 
 /**
  * Real event-loop saturation without a test-only route: SIGSTOP freezes the process (as a long synchronous
@@ -34,7 +41,13 @@ t.test('a saturated event loop sheds with 503 + retry-after; liveness and metric
   await pause(STALL_MS)
   process.kill(server.pid, 'SIGCONT')
   stopped = false
-  const [api, live, metrics] = await Promise.all(queued)
+  const resumedAt = Date.now()
+  const [queuedApi, live, metrics] = await Promise.all(queued)
+  let api = queuedApi
+  while (api?.status !== 503 && Date.now() - resumedAt < SHED_WITHIN_MS) {
+    await pause(50)
+    api = await call('/v1/products')
+  }
 
   t.equal(api?.status, 503, 'the API sheds instead of queueing without bound')
   t.match(api?.headers['content-type'], /^application\/problem\+json/)
