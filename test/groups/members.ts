@@ -4,11 +4,10 @@
  * length, so that tap's two jobs stay busy until the end; test/suite-layout.test.ts checks that every test file
  * runs exactly once, in one group or on its own.
  *
- * Files that need a process of their own are left to tap (.taprc `include`): the process-level proofs
- * (test/process/: servers started, stopped and starved as processes), test/tracing/order-trace.test.ts (tracing
- * starts once per process, before pg and ioredis are imported), test/environment.test.ts (changes the working
- * directory), and the order tests (test/routes/v1/orders*.test.ts, test/concurrency/order*.test.ts), left as
- * they are while the order code changes.
+ * The process-level proofs (test/process/: servers started, stopped and starved as child processes) are groups
+ * too: what they stop and starve is the server process, never the test's. One file needs a process of its own
+ * and is left to tap (.taprc `include`): test/tracing/order-trace.test.ts (tracing starts once per process,
+ * before pg and ioredis are imported).
  */
 export const GROUPS: Record<string, readonly string[]> = {
   // Sign-up, sign-in, tokens and accounts.
@@ -43,7 +42,7 @@ export const GROUPS: Record<string, readonly string[]> = {
     'test/routes/readiness.test.ts',
     'test/logger.test.ts'
   ],
-  // The database, the caches and the catalog on top of them.
+  // The database, the caches, and the catalog and orders on top of them.
   data: [
     'test/plugins/database.test.ts',
     'test/plugins/metrics.test.ts',
@@ -61,7 +60,12 @@ export const GROUPS: Record<string, readonly string[]> = {
     'test/database/errors.test.ts',
     'test/database/circuit.test.ts',
     'test/pooler/pgbouncer.test.ts',
-    'test/tracing/off.test.ts'
+    'test/tracing/off.test.ts',
+    'test/routes/v1/orders.test.ts',
+    'test/routes/v1/orders-caps.test.ts',
+    'test/routes/v1/orders-idempotency.test.ts',
+    'test/concurrency/orders.test.ts',
+    'test/concurrency/order-caps.test.ts'
   ],
   // The published contract: the OpenAPI document, docs/api.md, the typed client, the OWASP API Top 10.
   contract: [
@@ -91,6 +95,7 @@ export const GROUPS: Record<string, readonly string[]> = {
     'test/client/schema.test.ts',
     'test/client/package.test.ts',
     'test/config.test.ts',
+    'test/environment.test.ts',
     'test/docs/repository.test.ts',
     'test/deploy/k8s-release.test.ts',
     'test/deploy/k8s-pooler.test.ts',
@@ -101,5 +106,24 @@ export const GROUPS: Record<string, readonly string[]> = {
     'test/runtime.test.ts',
     'test/history/check.test.ts',
     'test/suite-layout.test.ts'
+  ],
+  // Server processes on the real back ends (PostgreSQL and Redis only, skipped on the embedded default): replicas
+  // sharing them, directly or through a pooler, and back ends that fail under a running server.
+  'back-ends': [
+    'test/process/scale-out.test.ts',
+    'test/process/history-check.test.ts',
+    'test/process/pooler-scale-out.test.ts',
+    'test/process/database-gray.test.ts',
+    'test/process/redis-black-hole.test.ts',
+    'test/process/redis-gray.test.ts',
+    'test/process/database-outage.test.ts',
+    'test/process/redis-outage.test.ts'
+  ],
+  // One server process through its life: shutdown under load and keep-alive, a starved event loop, its logs.
+  lifecycle: [
+    'test/process/shutdown-keepalive.test.ts',
+    'test/process/event-loop.test.ts',
+    'test/process/shutdown.test.ts',
+    'test/process/dev-logs.test.ts'
   ]
 }

@@ -9,13 +9,19 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import pLimit from 'p-limit'
 import pg from 'pg'
-import t, { type Test } from 'tap'
-import { buildTestApp, usingPostgres } from '../helper.js'
+import type { Test } from 'tap'
+import { usingPostgres } from '../support/backends.js'
 import { testDatabaseUrl } from '../support/backends.js'
 import { NEEDS_PGBOUNCER, startPgbouncer } from '../support/pgbouncer.js'
 import { createTestUser, type TestUser } from '../support/users.js'
 import { createProduct } from '../support/fixtures.js'
 import { httpCall, serverEnv, startServer, type HttpResult, type ServerProcess } from '../support/server-process.js'
+import { runAlone } from '../support/test-file.js'
+
+/** Imported when a test runs: on the embedded default every test here skips, and need not load the app. */
+async function buildTestApp (...args: Parameters<typeof import('../helper.js').buildTestApp>) {
+  return (await import('../helper.js')).buildTestApp(...args)
+}
 
 const REPLICAS = 6
 const POOL_PER_REPLICA = 10
@@ -66,84 +72,89 @@ function sampleServerSessions (directUrl: string): { stop: () => Promise<number>
 
 interface Timed extends HttpResult { kind: 'read' | 'order' | 'retry', ms: number, key?: string }
 
-t.test(`${REPLICAS} replicas × pool ${POOL_PER_REPLICA} through one PgBouncer with ${SERVER_CONNECTIONS} server connections`, { skip: SKIP }, async (t) => {
-  const directUrl = await testDatabaseUrl(t)
-  const pgbouncer = await startPgbouncer(t, process.env.DATABASE_URL ?? '', { defaultPoolSize: SERVER_CONNECTIONS })
-  const pooledUrl = pgbouncer.through(directUrl)
-  const replicas = await startReplicas(t, pooledUrl)
-  // Users, tokens and products from an in-process app through the same PgBouncer (same JWT secret as the replicas).
-  const { app } = await buildTestApp(t, { env: { DATABASE_URL: pooledUrl, DATABASE_POOLER: 'transaction', DATABASE_POOL_MAX: '2' } })
-  const admin = await createTestUser(app, 'admin')
-  const customers = await Promise.all(Array.from({ length: 12 }, async () => createTestUser(app, 'customer')))
-  const hot = await createProduct(app, admin, { stock: 150 })
-  const retried = await createProduct(app, admin, { stock: 100 })
-  const cold = await Promise.all(Array.from({ length: 4 }, async () => createProduct(app, admin, { stock: 5 })))
+/** The tests of this file: run in its group's process (test/groups/members.ts), or alone by runAlone below. */
+export default async function poolerScaleOutTests (t: Test): Promise<void> {
+  t.test(`${REPLICAS} replicas × pool ${POOL_PER_REPLICA} through one PgBouncer with ${SERVER_CONNECTIONS} server connections`, { skip: SKIP }, async (t) => {
+    const directUrl = await testDatabaseUrl(t)
+    const pgbouncer = await startPgbouncer(t, process.env.DATABASE_URL ?? '', { defaultPoolSize: SERVER_CONNECTIONS })
+    const pooledUrl = pgbouncer.through(directUrl)
+    const replicas = await startReplicas(t, pooledUrl)
+    // Users, tokens and products from an in-process app through the same PgBouncer (same JWT secret as the replicas).
+    const { app } = await buildTestApp(t, { env: { DATABASE_URL: pooledUrl, DATABASE_POOLER: 'transaction', DATABASE_POOL_MAX: '2' } })
+    const admin = await createTestUser(app, 'admin')
+    const customers = await Promise.all(Array.from({ length: 12 }, async () => createTestUser(app, 'customer')))
+    const hot = await createProduct(app, admin, { stock: 150 })
+    const retried = await createProduct(app, admin, { stock: 100 })
+    const cold = await Promise.all(Array.from({ length: 4 }, async () => createProduct(app, admin, { stock: 5 })))
 
-  const replica = (n: number) => (replicas[n % REPLICAS] as ServerProcess).url
-  const customer = (n: number) => customers[n % customers.length] as TestUser
-  const order = (n: number, productId: string, key?: string) => ({
-    method: 'POST',
-    headers: { ...customer(n).headers, 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
-    body: JSON.stringify({ items: [{ productId, quantity: 1 }] })
-  })
-  const reads = [hot.id, retried.id, ...cold.map((product) => product.id)]
-  const work: Array<() => Promise<Timed>> = []
-  const timed = async (kind: Timed['kind'], url: string, options: Parameters<typeof httpCall>[1], key?: string): Promise<Timed> => {
-    const started = performance.now()
-    const answer = await httpCall(url, { ...options, timeoutMs: 60_000 })
-    return { ...answer, kind, ms: performance.now() - started, ...(key === undefined ? {} : { key }) }
-  }
-  // 360 reads, 300 orders on the hot product (twice its stock), 20 keys each sent to three different replicas.
-  for (let n = 0; n < 360; n++) {
-    const path = n % 3 === 0 ? '/v1/products?limit=20' : `/v1/products/${reads[n % reads.length] ?? hot.id}`
-    work.push(async () => timed('read', `${replica(n)}${path}`, {}))
-  }
-  for (let n = 0; n < 300; n++) work.push(async () => timed('order', `${replica(n)}/v1/orders`, order(n, hot.id)))
-  const retryRun = randomBytes(4).toString('hex')
-  for (let k = 0; k < 20; k++) {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const key = `retry-${retryRun}-${k}`
-      work.push(async () => timed('retry', `${replica(k + attempt)}/v1/orders`, order(k, retried.id, key), key))
+    const replica = (n: number) => (replicas[n % REPLICAS] as ServerProcess).url
+    const customer = (n: number) => customers[n % customers.length] as TestUser
+    const order = (n: number, productId: string, key?: string) => ({
+      method: 'POST',
+      headers: { ...customer(n).headers, 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+      body: JSON.stringify({ items: [{ productId, quantity: 1 }] })
+    })
+    const reads = [hot.id, retried.id, ...cold.map((product) => product.id)]
+    const work: Array<() => Promise<Timed>> = []
+    const timed = async (kind: Timed['kind'], url: string, options: Parameters<typeof httpCall>[1], key?: string): Promise<Timed> => {
+      const started = performance.now()
+      const answer = await httpCall(url, { ...options, timeoutMs: 60_000 })
+      return { ...answer, kind, ms: performance.now() - started, ...(key === undefined ? {} : { key }) }
     }
-  }
-  // Interleaved deterministically, so reads, hot orders and retries of one key overlap.
-  const shuffled = work.map((job, n) => ({ job, rank: (n * 7919) % work.length })).sort((a, b) => a.rank - b.rank).map(({ job }) => job)
+    // 360 reads, 300 orders on the hot product (twice its stock), 20 keys each sent to three different replicas.
+    for (let n = 0; n < 360; n++) {
+      const path = n % 3 === 0 ? '/v1/products?limit=20' : `/v1/products/${reads[n % reads.length] ?? hot.id}`
+      work.push(async () => timed('read', `${replica(n)}${path}`, {}))
+    }
+    for (let n = 0; n < 300; n++) work.push(async () => timed('order', `${replica(n)}/v1/orders`, order(n, hot.id)))
+    const retryRun = randomBytes(4).toString('hex')
+    for (let k = 0; k < 20; k++) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const key = `retry-${retryRun}-${k}`
+        work.push(async () => timed('retry', `${replica(k + attempt)}/v1/orders`, order(k, retried.id, key), key))
+      }
+    }
+    // Interleaved deterministically, so reads, hot orders and retries of one key overlap.
+    const shuffled = work.map((job, n) => ({ job, rank: (n * 7919) % work.length })).sort((a, b) => a.rank - b.rank).map(({ job }) => job)
 
-  const sessions = sampleServerSessions(directUrl)
-  const limit = pLimit(48)
-  const started = performance.now()
-  const answers = await Promise.all(shuffled.map(async (job) => limit(job)))
-  const seconds = (performance.now() - started) / 1000
-  const highestSessions = await sessions.stop()
+    const sessions = sampleServerSessions(directUrl)
+    const limit = pLimit(48)
+    const started = performance.now()
+    const answers = await Promise.all(shuffled.map(async (job) => limit(job)))
+    const seconds = (performance.now() - started) / 1000
+    const highestSessions = await sessions.stop()
 
-  const unexpected = answers.filter((answer) => answer.status >= 300 && !DOCUMENTED.has(answer.status))
-    .map((answer) => `${answer.kind} ${answer.status} ${answer.body.slice(0, 200)}`)
-  t.same(unexpected, [], 'every answer is a success or a documented 409/429/503')
-  const count = (kind: Timed['kind'], status: number) => answers.filter((answer) => answer.kind === kind && answer.status === status).length
-  t.ok(count('read', 200) > 0 && count('order', 201) > 0 && count('retry', 201) > 0, 'the workload got through')
+    const unexpected = answers.filter((answer) => answer.status >= 300 && !DOCUMENTED.has(answer.status))
+      .map((answer) => `${answer.kind} ${answer.status} ${answer.body.slice(0, 200)}`)
+    t.same(unexpected, [], 'every answer is a success or a documented 409/429/503')
+    const count = (kind: Timed['kind'], status: number) => answers.filter((answer) => answer.kind === kind && answer.status === status).length
+    t.ok(count('read', 200) > 0 && count('order', 201) > 0 && count('retry', 201) > 0, 'the workload got through')
 
-  const stockOf = async (id: string) => (await app.db.query<{ stock: number }>('SELECT stock FROM products WHERE id = $1', [id])).rows[0]?.stock
-  const sold = async (id: string) => (await app.db.query<{ orders: number, units: number }>(
-    'SELECT count(DISTINCT order_id)::int AS orders, coalesce(sum(quantity), 0)::int AS units FROM order_items WHERE product_id = $1', [id])).rows[0]
-  const hotPlaced = count('order', 201)
-  t.same(await sold(hot.id), { orders: hotPlaced, units: hotPlaced }, 'one order row per 201 on the hot product')
-  t.equal(await stockOf(hot.id), 150 - hotPlaced, 'exact stock: 150 minus the orders placed, never below 0')
-  if (count('order', 503) === 0) t.equal(hotPlaced, 150, 'with no order shed, exactly the 150 units in stock were sold')
+    const stockOf = async (id: string) => (await app.db.query<{ stock: number }>('SELECT stock FROM products WHERE id = $1', [id])).rows[0]?.stock
+    const sold = async (id: string) => (await app.db.query<{ orders: number, units: number }>(
+      'SELECT count(DISTINCT order_id)::int AS orders, coalesce(sum(quantity), 0)::int AS units FROM order_items WHERE product_id = $1', [id])).rows[0]
+    const hotPlaced = count('order', 201)
+    t.same(await sold(hot.id), { orders: hotPlaced, units: hotPlaced }, 'one order row per 201 on the hot product')
+    t.equal(await stockOf(hot.id), 150 - hotPlaced, 'exact stock: 150 minus the orders placed, never below 0')
+    if (count('order', 503) === 0) t.equal(hotPlaced, 150, 'with no order shed, exactly the 150 units in stock were sold')
 
-  const byKey = new Map<string, Set<string>>()
-  for (const answer of answers.filter((a) => a.kind === 'retry' && a.status === 201)) {
-    const ids = byKey.get(answer.key ?? '') ?? new Set<string>()
-    ids.add((JSON.parse(answer.body) as { id: string }).id)
-    byKey.set(answer.key ?? '', ids)
-  }
-  t.ok([...byKey.values()].every((ids) => ids.size === 1), 'every retry of one key, on whichever replica, answers the same order')
-  t.same(await sold(retried.id), { orders: byKey.size, units: byKey.size }, 'one order per key, however many replicas it was sent to')
-  t.equal(await stockOf(retried.id), 100 - byKey.size, 'exact stock on the retried product')
-  t.ok(highestSessions <= SERVER_CONNECTIONS, `at most ${SERVER_CONNECTIONS} server sessions on the database (saw ${highestSessions}) for ${REPLICAS * POOL_PER_REPLICA + 2} client connections`)
+    const byKey = new Map<string, Set<string>>()
+    for (const answer of answers.filter((a) => a.kind === 'retry' && a.status === 201)) {
+      const ids = byKey.get(answer.key ?? '') ?? new Set<string>()
+      ids.add((JSON.parse(answer.body) as { id: string }).id)
+      byKey.set(answer.key ?? '', ids)
+    }
+    t.ok([...byKey.values()].every((ids) => ids.size === 1), 'every retry of one key, on whichever replica, answers the same order')
+    t.same(await sold(retried.id), { orders: byKey.size, units: byKey.size }, 'one order per key, however many replicas it was sent to')
+    t.equal(await stockOf(retried.id), 100 - byKey.size, 'exact stock on the retried product')
+    t.ok(highestSessions <= SERVER_CONNECTIONS, `at most ${SERVER_CONNECTIONS} server sessions on the database (saw ${highestSessions}) for ${REPLICAS * POOL_PER_REPLICA + 2} client connections`)
 
-  const latencies = answers.map((answer) => answer.ms).sort((a, b) => a - b)
-  const p = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0)
-  const statuses: Record<string, number> = {}
-  for (const answer of answers) statuses[`${answer.kind} ${answer.status}`] = (statuses[`${answer.kind} ${answer.status}`] ?? 0) + 1
-  t.comment(`pooler scale test: ${answers.length} requests in ${seconds.toFixed(1)} s, 48 in flight; p50 ${p(0.5)} ms, p99 ${p(0.99)} ms; ${JSON.stringify(statuses)}; peak server sessions ${highestSessions}`)
-})
+    const latencies = answers.map((answer) => answer.ms).sort((a, b) => a - b)
+    const p = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0)
+    const statuses: Record<string, number> = {}
+    for (const answer of answers) statuses[`${answer.kind} ${answer.status}`] = (statuses[`${answer.kind} ${answer.status}`] ?? 0) + 1
+    t.comment(`pooler scale test: ${answers.length} requests in ${seconds.toFixed(1)} s, 48 in flight; p50 ${p(0.5)} ms, p99 ${p(0.99)} ms; ${JSON.stringify(statuses)}; peak server sessions ${highestSessions}`)
+  })
+}
+
+await runAlone(import.meta.url, poolerScaleOutTests)

@@ -5,8 +5,9 @@
  * grace timeout with sockets that stayed open after their response.
  */
 import { request as httpRequest, Agent, type IncomingHttpHeaders } from 'node:http'
-import t from 'tap'
+import type { Test } from 'tap'
 import { httpCall, startServer, type ServerProcess } from '../support/server-process.js'
+import { runAlone } from '../support/test-file.js'
 
 const CONCURRENT = 50
 const LIST_PATH = '/v1/products?limit=100'
@@ -61,64 +62,69 @@ const configurations: Array<{ name: string, env: Record<string, string> }> = [
   { name: 'Kubernetes configuration (1 s drain delay)', env: { SHUTDOWN_DRAIN_DELAY_MS: '1000' } }
 ]
 
-for (const { name, env } of configurations) {
-  const serverEnv = { NODE_ENV: 'production', SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), ...env }
+/** The tests of this file: run in its group's process (test/groups/members.ts), or alone by runAlone below. */
+export default async function shutdownKeepaliveTests (t: Test): Promise<void> {
+  for (const { name, env } of configurations) {
+    const serverEnv = { NODE_ENV: 'production', SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), ...env }
 
-  t.test(`${name}: keep-alive fetch() pool, SIGTERM mid-burst: every request answered, exit 0 long before the timeout`, async (t) => {
-    const server = await startServer(t, { env: serverEnv })
-    // Warm the pool first, so the burst runs on sockets kept alive from earlier responses.
-    await Promise.all(Array.from({ length: 10 }, async () => viaFetch(`${server.url}${LIST_PATH}`)))
-    const { outcomes, exit, exitMs } = await signalUnderLoad(server, viaFetch)
-    t.same(outcomes.filter((outcome) => outcome.status !== 200), [], `all ${CONCURRENT} answered 200, none reset`)
-    t.same(exit, { code: 0, signal: null }, `exit 0 after ${exitMs} ms, not killed by the ${SHUTDOWN_TIMEOUT_MS} ms timeout`)
-    t.ok(exitMs < SHUTDOWN_TIMEOUT_MS / 2, `exited well before the grace timeout (${exitMs} ms)`)
-    t.notOk(server.logs().some((line) => String(line.msg).includes('killed by timeout')))
-  })
+    t.test(`${name}: keep-alive fetch() pool, SIGTERM mid-burst: every request answered, exit 0 long before the timeout`, async (t) => {
+      const server = await startServer(t, { env: serverEnv })
+      // Warm the pool first, so the burst runs on sockets kept alive from earlier responses.
+      await Promise.all(Array.from({ length: 10 }, async () => viaFetch(`${server.url}${LIST_PATH}`)))
+      const { outcomes, exit, exitMs } = await signalUnderLoad(server, viaFetch)
+      t.same(outcomes.filter((outcome) => outcome.status !== 200), [], `all ${CONCURRENT} answered 200, none reset`)
+      t.same(exit, { code: 0, signal: null }, `exit 0 after ${exitMs} ms, not killed by the ${SHUTDOWN_TIMEOUT_MS} ms timeout`)
+      t.ok(exitMs < SHUTDOWN_TIMEOUT_MS / 2, `exited well before the grace timeout (${exitMs} ms)`)
+      t.notOk(server.logs().some((line) => String(line.msg).includes('killed by timeout')))
+    })
 
-  t.test(`${name}: http.Agent keepAlive pool: every request answered; responses after the signal say connection: close`, async (t) => {
-    const server = await startServer(t, { env: serverEnv })
+    t.test(`${name}: http.Agent keepAlive pool: every request answered; responses after the signal say connection: close`, async (t) => {
+      const server = await startServer(t, { env: serverEnv })
+      const agent = new Agent({ keepAlive: true })
+      t.teardown(() => { agent.destroy() })
+      await Promise.all(Array.from({ length: 10 }, async () => viaAgent(agent, `${server.url}${LIST_PATH}`)))
+      const { outcomes, exit, exitMs } = await signalUnderLoad(server, async (url) => viaAgent(agent, url))
+      t.same(outcomes.filter((outcome) => outcome.status !== 200), [], `all ${CONCURRENT} answered 200, none reset`)
+      t.ok(outcomes.some((outcome) => outcome.connection === 'close'), 'responses written during the shutdown close their connection')
+      t.same(exit, { code: 0, signal: null }, `exit 0 after ${exitMs} ms`)
+      t.ok(exitMs < SHUTDOWN_TIMEOUT_MS / 2, `exited well before the grace timeout (${exitMs} ms)`)
+    })
+  }
+
+  t.test('rolling deploy under keep-alive load: the old replica drains while a new one takes over, 0 requests dropped', async (t) => {
+    // 20 clients in a loop send ~10 000 requests over the switch on a quiet machine: above the tests' usual limit.
+    const env = { NODE_ENV: 'production', SHUTDOWN_DRAIN_DELAY_MS: '1000', SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), RATE_LIMIT_MAX: '1000000' }
+    const old = await startServer(t, { env })
+    const next = await startServer(t, { env })
     const agent = new Agent({ keepAlive: true })
     t.teardown(() => { agent.destroy() })
-    await Promise.all(Array.from({ length: 10 }, async () => viaAgent(agent, `${server.url}${LIST_PATH}`)))
-    const { outcomes, exit, exitMs } = await signalUnderLoad(server, async (url) => viaAgent(agent, url))
-    t.same(outcomes.filter((outcome) => outcome.status !== 200), [], `all ${CONCURRENT} answered 200, none reset`)
-    t.ok(outcomes.some((outcome) => outcome.connection === 'close'), 'responses written during the shutdown close their connection')
-    t.same(exit, { code: 0, signal: null }, `exit 0 after ${exitMs} ms`)
-    t.ok(exitMs < SHUTDOWN_TIMEOUT_MS / 2, `exited well before the grace timeout (${exitMs} ms)`)
+
+    // The balancer: sends to the old replica while its readiness is 200, as endpoints do, then to the new one.
+    let target = old
+    const load = { running: true }
+    const outcomes: Outcome[] = []
+    const watcher = (async () => {
+      while (load.running && target === old) {
+        const ready = await httpCall(`${old.url}/health/ready`).catch(() => undefined)
+        if (ready?.status !== 200) target = next
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    })()
+    const clients = Array.from({ length: 20 }, async () => {
+      while (load.running) outcomes.push(await viaAgent(agent, `${target.url}${LIST_PATH}`))
+    })
+
+    while (outcomes.length < 200) await new Promise((resolve) => setTimeout(resolve, 20))
+    const exit = await old.stop('SIGTERM')
+    const servedAtSwitch = outcomes.length
+    while (outcomes.length < servedAtSwitch + 200) await new Promise((resolve) => setTimeout(resolve, 20))
+    load.running = false
+    await Promise.all([watcher, ...clients])
+
+    t.equal(target, next, 'traffic moved to the new replica')
+    t.same(outcomes.filter((outcome) => outcome.status !== 200), [], `all ${outcomes.length} requests answered 200 across the switch`)
+    t.same(exit, { code: 0, signal: null }, 'the old replica exited 0')
   })
 }
 
-t.test('rolling deploy under keep-alive load: the old replica drains while a new one takes over, 0 requests dropped', async (t) => {
-  // 20 clients in a loop send ~10 000 requests over the switch on a quiet machine: above the tests' usual limit.
-  const env = { NODE_ENV: 'production', SHUTDOWN_DRAIN_DELAY_MS: '1000', SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), RATE_LIMIT_MAX: '1000000' }
-  const old = await startServer(t, { env })
-  const next = await startServer(t, { env })
-  const agent = new Agent({ keepAlive: true })
-  t.teardown(() => { agent.destroy() })
-
-  // The balancer: sends to the old replica while its readiness is 200, as endpoints do, then to the new one.
-  let target = old
-  const load = { running: true }
-  const outcomes: Outcome[] = []
-  const watcher = (async () => {
-    while (load.running && target === old) {
-      const ready = await httpCall(`${old.url}/health/ready`).catch(() => undefined)
-      if (ready?.status !== 200) target = next
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  })()
-  const clients = Array.from({ length: 20 }, async () => {
-    while (load.running) outcomes.push(await viaAgent(agent, `${target.url}${LIST_PATH}`))
-  })
-
-  while (outcomes.length < 200) await new Promise((resolve) => setTimeout(resolve, 20))
-  const exit = await old.stop('SIGTERM')
-  const servedAtSwitch = outcomes.length
-  while (outcomes.length < servedAtSwitch + 200) await new Promise((resolve) => setTimeout(resolve, 20))
-  load.running = false
-  await Promise.all([watcher, ...clients])
-
-  t.equal(target, next, 'traffic moved to the new replica')
-  t.same(outcomes.filter((outcome) => outcome.status !== 200), [], `all ${outcomes.length} requests answered 200 across the switch`)
-  t.same(exit, { code: 0, signal: null }, 'the old replica exited 0')
-})
+await runAlone(import.meta.url, shutdownKeepaliveTests)

@@ -1,9 +1,10 @@
 import { request as httpRequest, type ClientRequest } from 'node:http'
 import net from 'node:net'
 import { randomUUID } from 'node:crypto'
-import t from 'tap'
+import type { Test } from 'tap'
 import { ERROR_LEVEL, httpCall, startServer, type HttpResult } from '../support/server-process.js'
 import { pause } from '../support/fixtures.js'
+import { runAlone } from '../support/test-file.js'
 
 const CONCURRENT_CLIENTS = 50
 const SLOW_UPLOADS = 5
@@ -56,72 +57,77 @@ async function signIn (url: string): Promise<string> {
   return (JSON.parse(login.body) as { accessToken: string }).accessToken
 }
 
-t.test('SIGTERM under load: readiness turns 503, no accepted request is dropped, the process exits 0', async (t) => {
-  const server = await startServer(t, { env: { SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS), SHUTDOWN_TIMEOUT_MS: '10000' } })
-  const token = await signIn(server.url)
+/** The tests of this file: run in its group's process (test/groups/members.ts), or alone by runAlone below. */
+export default async function shutdownTests (t: Test): Promise<void> {
+  t.test('SIGTERM under load: readiness turns 503, no accepted request is dropped, the process exits 0', async (t) => {
+    const server = await startServer(t, { env: { SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS), SHUTDOWN_TIMEOUT_MS: '10000' } })
+    const token = await signIn(server.url)
 
-  // The load balancer: sends traffic until it sees readiness fail, as Kubernetes endpoints do.
-  const balancer = { sendsTraffic: true }
-  const steady: Array<{ status?: number, error?: string }> = []
-  const client = async () => {
-    while (balancer.sendsTraffic) {
-      try {
-        const response = await httpCall(`${server.url}/v1/users/me`, { headers: { authorization: `Bearer ${token}` } })
-        steady.push({ status: response.status })
-      } catch (error) {
-        steady.push({ error: (error as NodeJS.ErrnoException).code ?? String(error) })
+    // The load balancer: sends traffic until it sees readiness fail, as Kubernetes endpoints do.
+    const balancer = { sendsTraffic: true }
+    const steady: Array<{ status?: number, error?: string }> = []
+    const client = async () => {
+      while (balancer.sendsTraffic) {
+        try {
+          const response = await httpCall(`${server.url}/v1/users/me`, { headers: { authorization: `Bearer ${token}` } })
+          steady.push({ status: response.status })
+        } catch (error) {
+          steady.push({ error: (error as NodeJS.ErrnoException).code ?? String(error) })
+        }
       }
     }
-  }
-  const clients = Array.from({ length: CONCURRENT_CLIENTS }, client)
+    const clients = Array.from({ length: CONCURRENT_CLIENTS }, client)
 
-  let releaseSlowBodies = () => {}
-  const slowBodiesReleased = new Promise<void>((resolve) => { releaseSlowBodies = resolve })
-  const slowIds = Array.from({ length: SLOW_UPLOADS }, (_, n) => `slow-upload-${n}`)
-  const slow = slowIds.map((id) => slowRegister(server.url, id, slowBodiesReleased))
+    let releaseSlowBodies = () => {}
+    const slowBodiesReleased = new Promise<void>((resolve) => { releaseSlowBodies = resolve })
+    const slowIds = Array.from({ length: SLOW_UPLOADS }, (_, n) => `slow-upload-${n}`)
+    const slow = slowIds.map((id) => slowRegister(server.url, id, slowBodiesReleased))
 
-  // Shut down only once traffic flows and every slow request has been received by the server.
-  const received = (id: string) => server.logs().some((line) => line.requestId === id)
-  for (let waited = 0; steady.length < 200 || !slowIds.every(received); waited += 25) {
-    if (waited > 60_000) throw new Error(`load never started: ${steady.length} answers, slow uploads received: ${slowIds.filter(received).join(', ')}`)
-    await pause(25)
-  }
-  const servedBeforeSignal = steady.length
-  const signalledAt = Date.now()
-  const stopped = server.stop('SIGTERM')
+    // Shut down only once traffic flows and every slow request has been received by the server.
+    const received = (id: string) => server.logs().some((line) => line.requestId === id)
+    for (let waited = 0; steady.length < 200 || !slowIds.every(received); waited += 25) {
+      if (waited > 60_000) throw new Error(`load never started: ${steady.length} answers, slow uploads received: ${slowIds.filter(received).join(', ')}`)
+      await pause(25)
+    }
+    const servedBeforeSignal = steady.length
+    const signalledAt = Date.now()
+    const stopped = server.stop('SIGTERM')
 
-  const readinessDuringDrain: HttpResult[] = []
-  for (;;) {
-    const ready = await httpCall(`${server.url}/health/ready`).catch(() => undefined)
-    if (ready === undefined) break
-    readinessDuringDrain.push(ready)
-    if (ready.status === 503) break
-    await pause(25)
-  }
-  balancer.sendsTraffic = false
-  await Promise.all(clients)
+    const readinessDuringDrain: HttpResult[] = []
+    for (;;) {
+      const ready = await httpCall(`${server.url}/health/ready`).catch(() => undefined)
+      if (ready === undefined) break
+      readinessDuringDrain.push(ready)
+      if (ready.status === 503) break
+      await pause(25)
+    }
+    balancer.sendsTraffic = false
+    await Promise.all(clients)
 
-  // The slow requests send the rest of their bodies only after the listener closed: they are in flight during close().
-  await listenerClosed(server.port)
-  releaseSlowBodies()
-  const slowResults = await Promise.all(slow)
-  const exit = await stopped
-  const elapsedMs = Date.now() - signalledAt
+    // The slow requests send the rest of their bodies only after the listener closed: they are in flight during close().
+    await listenerClosed(server.port)
+    releaseSlowBodies()
+    const slowResults = await Promise.all(slow)
+    const exit = await stopped
+    const elapsedMs = Date.now() - signalledAt
 
-  const lastReadiness = readinessDuringDrain.at(-1)
-  t.equal(lastReadiness?.status, 503, 'readiness answered 503 while the server still accepted connections')
-  t.equal((JSON.parse(lastReadiness?.body ?? '{}') as { status?: string }).status, 'fail')
+    const lastReadiness = readinessDuringDrain.at(-1)
+    t.equal(lastReadiness?.status, 503, 'readiness answered 503 while the server still accepted connections')
+    t.equal((JSON.parse(lastReadiness?.body ?? '{}') as { status?: string }).status, 'fail')
 
-  t.ok(steady.length > servedBeforeSignal, 'clients kept being served after the signal, during the drain')
-  const abnormal = steady.filter((outcome) => outcome.status !== 200)
-  t.same(abnormal, [], `all ${steady.length} steady requests answered 200: none reset, refused or 503`)
+    t.ok(steady.length > servedBeforeSignal, 'clients kept being served after the signal, during the drain')
+    const abnormal = steady.filter((outcome) => outcome.status !== 200)
+    t.same(abnormal, [], `all ${steady.length} steady requests answered 200: none reset, refused or 503`)
 
-  t.same(slowResults.map((result) => result.status), slowIds.map(() => 201), 'requests in flight when the listener closed completed normally')
+    t.same(slowResults.map((result) => result.status), slowIds.map(() => 201), 'requests in flight when the listener closed completed normally')
 
-  t.same(exit, { code: 0, signal: null }, `exited 0 (after ${elapsedMs} ms), not killed by the shutdown timeout`)
-  const messages = server.logs().map((line) => line.msg)
-  t.ok(messages.includes('shutdown complete'), 'app.close() finished: database pool and Redis closed by their onClose hooks')
-  const errors = server.logs().filter((line) => typeof line.level === 'number' && line.level >= ERROR_LEVEL)
-  t.same(errors, [], 'no error-level log line')
-  t.equal(server.stderr(), '')
-})
+    t.same(exit, { code: 0, signal: null }, `exited 0 (after ${elapsedMs} ms), not killed by the shutdown timeout`)
+    const messages = server.logs().map((line) => line.msg)
+    t.ok(messages.includes('shutdown complete'), 'app.close() finished: database pool and Redis closed by their onClose hooks')
+    const errors = server.logs().filter((line) => typeof line.level === 'number' && line.level >= ERROR_LEVEL)
+    t.same(errors, [], 'no error-level log line')
+    t.equal(server.stderr(), '')
+  })
+}
+
+await runAlone(import.meta.url, shutdownTests)

@@ -71,7 +71,8 @@ async function createDatabase (file: Test): Promise<string> {
 /** Same migrations, same template: the name holds a hash of the migration files. */
 async function pgliteTemplate (): Promise<string> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((file) => file.endsWith('.sql')).sort()
-  const hash = createHash('sha256')
+  // The way the template is made counts too: a template left by an older way is not reused.
+  const hash = createHash('sha256').update('sparse copy')
   for (const file of files) hash.update(file).update(await readFile(join(MIGRATIONS_DIR, file)))
   const template = join(tmpdir(), `shop-pglite-template-${hash.digest('hex').slice(0, 16)}`)
   try {
@@ -83,12 +84,30 @@ async function pgliteTemplate (): Promise<string> {
     const db = await openPglite(building)
     await migrate(db)
     await db.close()
-    await rename(building, template).catch(async () => { await rm(building, { recursive: true, force: true }) })
+    const ready = await sparseCopy(building)
+    await rename(ready, template).catch(async () => { await rm(ready, { recursive: true, force: true }) })
     return template
   }
 }
 
 const execFileAsync = promisify(execFile)
+
+/**
+ * The data dir with its runs of zeros as holes: most of it is the WAL segment, 16 MiB written as zeros ahead of
+ * use. Every test app copies the template, and `cp` skips the holes of a sparse source: half the copy time. Where
+ * GNU `cp` is missing, the dense dir serves as it is.
+ */
+async function sparseCopy (dir: string): Promise<string> {
+  const sparse = `${dir}.sparse`
+  try {
+    await execFileAsync('cp', ['-R', '--sparse=always', dir, sparse])
+  } catch {
+    await rm(sparse, { recursive: true, force: true })
+    return dir
+  }
+  await rm(dir, { recursive: true, force: true })
+  return sparse
+}
 
 /**
  * Copies the template: the system's `cp` takes ~0.3 s for its thousand files where Node's recursive fs.cp takes

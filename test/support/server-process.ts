@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
-import { testEnv, type TestAppOptions } from '../helper.js'
+import { testEnv, type TestAppOptions } from './test-env.js'
 
 export const SERVER_ENTRY = fileURLToPath(new URL('../../dist/src/server.js', import.meta.url))
 /** The node flags of `npm start` (and the image's CMD): `node <flags> dist/src/server.js`. */
