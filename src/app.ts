@@ -10,7 +10,6 @@ import configPlugin from '../plugins/config.js'
 import tracing from '../plugins/tracing.js'
 import lifecycle from '../plugins/lifecycle.js'
 import requestId from '../plugins/request-id.js'
-import turnBatching from '../plugins/turn-batching.js'
 import errors, { answerNotFound } from '../plugins/errors.js'
 import requestDeadline from '../plugins/request-deadline.js'
 import security from '../plugins/security.js'
@@ -61,8 +60,6 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(configPlugin, { config })
   // First after config: its onRequest hook binds the trace id before any other hook can log (off: a no-op).
   await app.register(tracing)
-  // Then every request waits for the loop's next turn, so those read together are answered together.
-  await app.register(turnBatching)
   await app.register(lifecycle)
   await app.register(requestId)
   await app.register(errors)

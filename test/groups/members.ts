@@ -36,7 +36,7 @@ export const GROUPS: Record<string, readonly string[]> = {
     'test/plugins/security.test.ts',
     'test/plugins/rate-limit.test.ts',
     'test/plugins/request-id.test.ts',
-    'test/plugins/turn-batching.test.ts',
+    'test/plugins/rate-limit-turn.test.ts',
     'test/plugins/compress.test.ts',
     'test/routes/health.test.ts',
     'test/routes/readiness.test.ts',
